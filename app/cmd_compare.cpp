@@ -1,0 +1,14 @@
+// Placeholder until this command lands; it says so instead of pretending to work.
+#include "commands.hpp"
+#include "policies/error.hpp"
+
+namespace chaoslab::app {
+
+void add_compare(CLI::App& app, int& exit_code) {
+  auto* sub = app.add_subcommand("compare", "(not available yet)");
+  sub->allow_extras();
+  sub->callback([&exit_code] { throw ConfigError("'compare' is not available in this build yet"); });
+  (void)exit_code;
+}
+
+}  // namespace chaoslab::app

@@ -1,0 +1,90 @@
+// The client logic, written once above Runtime: the lab's closed loop (call, log, sleep) or
+// open-loop arrivals; per-attempt timeout; breaker and retry composed in either order; every
+// attempt, retry, call and breaker transition reported to a TraceSink. The simulator and the live
+// client run exactly this code.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "policies/breaker.hpp"
+#include "policies/retry.hpp"
+#include "policies/runtime.hpp"
+#include "policies/trace.hpp"
+
+namespace chaoslab {
+
+struct ClientConfig {
+  std::string target = "backend";  // URL (live) or service name (simulation)
+
+  enum class Arrival : std::uint8_t { closed_loop, poisson, fixed_rate };
+  Arrival arrival = Arrival::closed_loop;
+  Duration think_time = std::chrono::milliseconds(300);  // closed loop: sleep after each call
+  double rate_per_s = 1.0;                               // open loop arrivals
+  int max_in_flight = 1000;  // open loop: arrivals beyond this are dropped (counted, not sent)
+
+  bool breaker_enabled = true;
+  bool retry_enabled = true;
+  enum class Composition : std::uint8_t {
+    breaker_outside_retry,  // the lab: breaker.call(fetch_with_retry), one outcome per sequence
+    retry_outside_breaker,  // every attempt passes the breaker
+  };
+  Composition composition = Composition::breaker_outside_retry;
+
+  BreakerConfig breaker;
+  RetryPolicy retry;  // retry.attempt_timeout is the per-attempt timeout even without retry
+};
+
+class Client {
+ public:
+  // All references must outlive the client. `rng` is this client's own stream.
+  Client(Runtime& rt, const ClientConfig& cfg, Rng& rng, TraceSink& trace, int id = 0);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Starts the loop now; no call starts at or after `stop_at`.
+  void start(Instant stop_at = Instant::max());
+  // No new calls; calls in flight finish and are traced.
+  void stop();
+
+  const CircuitBreaker* breaker() const { return breaker_.get(); }
+  const ClientConfig& config() const { return cfg_; }
+  std::uint64_t calls_started() const { return next_call_; }
+  int in_flight() const { return in_flight_; }
+  std::uint64_t dropped_arrivals() const { return dropped_; }
+
+ private:
+  struct Call;
+  class TransitionForwarder;
+
+  void schedule_next_arrival();
+  void start_call();
+  void begin_sequence(Call* c);
+  void send_attempt(Call* c);
+  void on_attempt_done(Call* c, const HttpResult& r);
+  void finish_call(Call* c, OutcomeKind outcome, Raised raised);
+  void arm_breaker_timer();
+
+  Runtime& rt_;
+  ClientConfig cfg_;
+  Rng& rng_;
+  TraceSink& trace_;
+  int id_;
+  TargetId target_ = 0;
+  std::unique_ptr<CircuitBreaker> breaker_;
+  std::unique_ptr<TransitionForwarder> forwarder_;
+  RetryBudget budget_;
+  Instant stop_at_ = Instant::max();
+  bool running_ = false;
+  std::uint64_t next_call_ = 0;
+  int in_flight_ = 0;
+  std::uint64_t dropped_ = 0;
+  TimerId arrival_timer_ = 0;
+  TimerId breaker_timer_ = 0;
+  Instant breaker_timer_at_ = Instant::max();
+  std::vector<std::unique_ptr<Call>> free_calls_;  // recycled so steady state does not allocate
+};
+
+}  // namespace chaoslab

@@ -1,0 +1,44 @@
+// The one narrow interface between the shared client logic and the world it runs in
+// (FoundationDB's INetwork, TigerBeetle's Time): now, timers, and an HTTP call whose outcome comes
+// back as a value. sim/ implements it in virtual time, live/ with Boost.Asio and cpp-httplib.
+// Everything above it (client loop, retry, breaker, tracing) is written once.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string_view>
+
+#include "policies/outcome.hpp"
+#include "policies/time.hpp"
+
+namespace chaoslab {
+
+using TimerId = std::uint64_t;   // 0 is never a valid id
+using TargetId = std::uint32_t;
+
+class Runtime {
+ public:
+  virtual ~Runtime() = default;
+
+  // Time since the start of the run.
+  virtual Instant now() const = 0;
+
+  // Runs fn once, `after` from now, on the runtime's single logical thread. Callbacks never run
+  // re-entrantly inside call_after. Keep captures small (two pointers fit std::function's
+  // in-place buffer, so the simulator's hot path does not allocate).
+  virtual TimerId call_after(Duration after, std::function<void()> fn) = 0;
+
+  // Cancels a pending timer; cancelling a fired or unknown id does nothing.
+  virtual void cancel(TimerId id) = 0;
+
+  // Resolves a URL (live) or service name (simulation) once, at set-up; throws
+  // std::invalid_argument naming the URL when it cannot be used.
+  virtual TargetId resolve(std::string_view url) = 0;
+
+  // Sends one GET to the target. `done` runs exactly once, later, on the runtime's thread, with
+  // the outcome; the runtime enforces `timeout` (outcome timeout, latency == timeout).
+  virtual void http_get(TargetId target, Duration timeout,
+                        std::function<void(const HttpResult&)> done) = 0;
+};
+
+}  // namespace chaoslab
