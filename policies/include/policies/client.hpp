@@ -64,7 +64,10 @@ class Client {
   void begin_sequence(Call* c);
   void send_attempt(Call* c);
   void on_attempt_done(Call* c, const HttpResult& r);
+  void handle_attempt_outcome(Call* c, OutcomeKind kind);
+  void finish_sequence(Call* c, OutcomeKind kind, Raised raised);
   void finish_call(Call* c, OutcomeKind outcome, Raised raised);
+  Call* acquire_call();
   void arm_breaker_timer();
 
   Runtime& rt_;
@@ -84,7 +87,9 @@ class Client {
   TimerId arrival_timer_ = 0;
   TimerId breaker_timer_ = 0;
   Instant breaker_timer_at_ = Instant::max();
-  std::vector<std::unique_ptr<Call>> free_calls_;  // recycled so steady state does not allocate
+  // Calls are recycled so a long run does not allocate per call; callbacks hold raw pointers.
+  std::vector<std::unique_ptr<Call>> calls_;
+  std::vector<Call*> free_calls_;
 };
 
 }  // namespace chaoslab

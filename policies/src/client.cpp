@@ -1,0 +1,244 @@
+#include "policies/client.hpp"
+
+#include <optional>
+
+namespace chaoslab {
+
+struct Client::Call {
+  std::uint64_t id = 0;
+  Instant start{};
+  BreakerState state_before = BreakerState::closed;
+  int attempts = 0;
+  bool breaker_admitted = false;     // breaker_outside_retry: this call holds a breaker admission
+  Raised breaker_raised = Raised::none;  // retry_outside_breaker: last attempt's breaker verdict
+  std::optional<RetrySequence> seq;
+};
+
+// Breaker transitions go to the trace with the client's id.
+class Client::TransitionForwarder final : public BreakerListener {
+ public:
+  TransitionForwarder(TraceSink& trace, int id) : trace_(trace), id_(id) {}
+  void state_change(Instant t, BreakerState from, BreakerState to) override {
+    trace_.on_transition(t, TransitionEvent{id_, from, to});
+  }
+
+ private:
+  TraceSink& trace_;
+  int id_;
+};
+
+namespace {
+// The caller of a finished call sees no exception for a response below 500 (httpx semantics).
+Raised raised_for(OutcomeKind k) {
+  return (k == OutcomeKind::ok || k == OutcomeKind::http_4xx) ? Raised::none : Raised::original;
+}
+}  // namespace
+
+Client::Client(Runtime& rt, const ClientConfig& cfg, Rng& rng, TraceSink& trace, int id)
+    : rt_(rt), cfg_(cfg), rng_(rng), trace_(trace), id_(id), budget_(cfg.retry.budget) {
+  if (cfg_.breaker_enabled) {
+    breaker_ = std::make_unique<CircuitBreaker>(cfg_.breaker, &rng_);
+    forwarder_ = std::make_unique<TransitionForwarder>(trace_, id_);
+    breaker_->add_listener(forwarder_.get());
+  }
+  target_ = rt_.resolve(cfg_.target);
+}
+
+Client::~Client() {
+  if (arrival_timer_) rt_.cancel(arrival_timer_);
+  if (breaker_timer_) rt_.cancel(breaker_timer_);
+}
+
+void Client::start(Instant stop_at) {
+  stop_at_ = stop_at;
+  running_ = true;
+  if (cfg_.arrival == ClientConfig::Arrival::closed_loop) {
+    start_call();
+  } else {
+    schedule_next_arrival();
+  }
+}
+
+void Client::stop() {
+  running_ = false;
+  if (arrival_timer_) rt_.cancel(arrival_timer_);
+  arrival_timer_ = 0;
+}
+
+void Client::schedule_next_arrival() {
+  const double mean_gap = 1.0 / cfg_.rate_per_s;
+  const double gap = cfg_.arrival == ClientConfig::Arrival::poisson ? rng_.exponential(mean_gap)
+                                                                     : mean_gap;
+  const Duration after = from_seconds(gap);
+  if (rt_.now() + after >= stop_at_) return;
+  arrival_timer_ = rt_.call_after(after, [this] {
+    arrival_timer_ = 0;
+    start_call();
+    if (running_) schedule_next_arrival();
+  });
+}
+
+Client::Call* Client::acquire_call() {
+  if (free_calls_.empty()) {
+    calls_.push_back(std::make_unique<Call>());
+    return calls_.back().get();
+  }
+  Call* c = free_calls_.back();
+  free_calls_.pop_back();
+  return c;
+}
+
+void Client::start_call() {
+  if (!running_ || rt_.now() >= stop_at_) return;
+  if (in_flight_ >= cfg_.max_in_flight) {  // only reachable with open-loop arrivals
+    ++dropped_;
+    return;
+  }
+  Call* c = acquire_call();
+  c->id = next_call_++;
+  c->start = rt_.now();
+  c->state_before = breaker_ ? breaker_->state() : BreakerState::closed;
+  c->attempts = 0;
+  c->breaker_admitted = false;
+  c->breaker_raised = Raised::none;
+  c->seq.reset();
+  ++in_flight_;
+  budget_.request_started();
+  begin_sequence(c);
+}
+
+void Client::begin_sequence(Call* c) {
+  const bool outside = cfg_.composition == ClientConfig::Composition::breaker_outside_retry;
+  if (breaker_ && outside) {
+    const bool admitted = breaker_->try_acquire(rt_.now());
+    arm_breaker_timer();
+    if (!admitted) {
+      finish_call(c, OutcomeKind::breaker_rejected, Raised::breaker_error);
+      return;
+    }
+    c->breaker_admitted = true;
+  }
+  if (cfg_.retry_enabled) c->seq.emplace(cfg_.retry, rng_, rt_.now(), &budget_);
+  send_attempt(c);
+}
+
+void Client::send_attempt(Call* c) {
+  if (breaker_ && cfg_.composition == ClientConfig::Composition::retry_outside_breaker) {
+    // Every attempt passes the breaker; a rejection is an attempt outcome the retry may see.
+    const bool admitted = breaker_->try_acquire(rt_.now());
+    arm_breaker_timer();
+    if (!admitted) {
+      c->breaker_raised = Raised::breaker_error;
+      handle_attempt_outcome(c, OutcomeKind::breaker_rejected);
+      return;
+    }
+  }
+  Duration timeout = cfg_.retry.attempt_timeout;
+  if (cfg_.retry.deadline > Duration::zero()) {
+    const Duration left = c->start + cfg_.retry.deadline - rt_.now();
+    if (left < timeout) timeout = left;
+    if (timeout <= Duration::zero()) {
+      handle_attempt_outcome(c, OutcomeKind::timeout);
+      return;
+    }
+  }
+  ++c->attempts;
+  if (c->attempts > 1) budget_.retry_started();
+  rt_.http_get(target_, timeout, [this, c](const HttpResult& r) { on_attempt_done(c, r); });
+}
+
+void Client::on_attempt_done(Call* c, const HttpResult& r) {
+  const Instant now = rt_.now();
+  trace_.on_attempt(now, AttemptEvent{id_, c->id, c->attempts, r});
+  if (c->attempts > 1) budget_.retry_finished();
+  if (r.kind == OutcomeKind::ok) {
+    budget_.on_attempt_success();
+  } else {
+    budget_.on_attempt_failure();
+  }
+  OutcomeKind kind = r.kind;
+  c->breaker_raised = Raised::none;
+  if (breaker_ && cfg_.composition == ClientConfig::Composition::retry_outside_breaker) {
+    const Raised raised = breaker_->on_result(now, cfg_.breaker.classify(r.kind), r.latency);
+    arm_breaker_timer();
+    if (raised == Raised::breaker_error) {
+      // The tripping attempt and a failed trial raise the breaker's error instead of their own.
+      kind = OutcomeKind::breaker_rejected;
+      c->breaker_raised = Raised::breaker_error;
+    }
+  }
+  handle_attempt_outcome(c, kind);
+}
+
+void Client::handle_attempt_outcome(Call* c, OutcomeKind kind) {
+  if (!c->seq) {
+    finish_sequence(c, kind, c->breaker_raised == Raised::breaker_error ? Raised::breaker_error
+                                                                          : raised_for(kind));
+    return;
+  }
+  const RetrySequence::Decision d = c->seq->on_attempt(rt_.now(), kind);
+  switch (d.kind) {
+    case RetrySequence::Decision::Kind::retry: {
+      trace_.on_retry(rt_.now(), RetryEvent{id_, c->id, c->seq->attempt() - 1, d.wait, kind});
+      rt_.call_after(d.wait, [this, c] { send_attempt(c); });
+      return;
+    }
+    case RetrySequence::Decision::Kind::done:
+    case RetrySequence::Decision::Kind::give_up: {
+      Raised raised = d.raised;
+      if (raised == Raised::original && c->breaker_raised == Raised::breaker_error)
+        raised = Raised::breaker_error;
+      finish_sequence(c, kind, raised);
+      return;
+    }
+  }
+}
+
+void Client::finish_sequence(Call* c, OutcomeKind kind, Raised raised) {
+  if (c->breaker_admitted) {
+    // The lab's composition: the whole retry sequence is one breaker outcome.
+    const Instant now = rt_.now();
+    const Raised b = breaker_->on_result(now, cfg_.breaker.classify(kind), now - c->start);
+    arm_breaker_timer();
+    if (b == Raised::breaker_error) {
+      finish_call(c, OutcomeKind::breaker_rejected, Raised::breaker_error);
+      return;
+    }
+  }
+  finish_call(c, kind, raised);
+}
+
+void Client::finish_call(Call* c, OutcomeKind outcome, Raised raised) {
+  const Instant now = rt_.now();
+  trace_.on_call(now, CallEvent{id_, c->id, outcome, raised, c->attempts, now - c->start,
+                                c->state_before});
+  --in_flight_;
+  budget_.request_finished();
+  c->seq.reset();
+  free_calls_.push_back(c);
+  if (running_ && cfg_.arrival == ClientConfig::Arrival::closed_loop) {
+    arrival_timer_ = rt_.call_after(cfg_.think_time, [this] {
+      arrival_timer_ = 0;
+      start_call();
+    });
+  }
+}
+
+void Client::arm_breaker_timer() {
+  if (!breaker_) return;
+  const Instant at = breaker_->next_timer();
+  if (at == breaker_timer_at_) return;
+  if (breaker_timer_) rt_.cancel(breaker_timer_);
+  breaker_timer_ = 0;
+  breaker_timer_at_ = at;
+  if (at == Instant::max()) return;
+  const Duration after = at > rt_.now() ? at - rt_.now() : Duration::zero();
+  breaker_timer_ = rt_.call_after(after, [this] {
+    breaker_timer_ = 0;
+    breaker_timer_at_ = Instant::max();
+    breaker_->tick(rt_.now());
+    arm_breaker_timer();
+  });
+}
+
+}  // namespace chaoslab
