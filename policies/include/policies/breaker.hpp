@@ -115,6 +115,8 @@ class CircuitBreaker {
   void half_open(Instant now);
   void set_state(Instant now, BreakerState to);
   bool window_trips(Instant now);
+  bool half_open_judged() const;
+  bool half_open_rates_exceeded() const;
   void record_window(Instant now, bool failed, bool slow);
   void clear_window();
 

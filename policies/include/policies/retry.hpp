@@ -13,6 +13,7 @@
 #include "policies/outcome.hpp"
 #include "policies/rng.hpp"
 #include "policies/time.hpp"
+#include "policies/trace.hpp"
 
 namespace chaoslab {
 
@@ -22,6 +23,7 @@ struct RetryState {
   Duration elapsed{0};             // since the first attempt started
   Duration previous_wait{0};       // the wait before this attempt (0 before the first retry)
   double polly_prev = 0.0;         // DecorrelatedJitterBackoffV2 carry-over
+  double decorrelated_prev = 0.0;  // Brooker decorrelated jitter: the previous sleep (seconds)
 };
 
 // A wait strategy tree. Values are seconds in the formulas; all results are clamped to >= 0.
@@ -37,7 +39,7 @@ struct WaitSpec {
     equal_jitter,             // e = min(max, multiplier*exp_base^(n-1)); e/2 + U(0, e/2)  (Brooker)
     decorrelated_jitter,      // min(max, U(multiplier, 3*prev))  prev starts at multiplier (Brooker)
     polly_decorrelated_v2,    // Polly DecorrelatedJitterBackoffV2 with median first delay `initial`
-    chain,                    // children[min(n, size) - 1] with n restarted per child like tenacity
+    chain,                    // children[min(n, size) - 1], each seeing the same n (tenacity)
     combine,                  // sum of children
   };
   Kind kind = Kind::none;
@@ -133,6 +135,11 @@ class RetrySequence {
 
   int attempt() const { return state_.attempt; }
   const RetryState& state() const { return state_; }
+  // When the policy's overall deadline ends (Instant::max() without one): attempts should not
+  // be given a timeout past it.
+  Instant deadline_at() const {
+    return policy_.deadline > Duration{0} ? start_ + policy_.deadline : Instant::max();
+  }
 
  private:
   const RetryPolicy& policy_;
