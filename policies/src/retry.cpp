@@ -125,30 +125,17 @@ void RetryBudget::on_attempt_failure() {
 }
 
 RetrySequence::RetrySequence(const RetryPolicy& p, Rng& rng, Instant start, RetryBudget* budget)
-    : policy_(p), rng_(rng), start_(start), budget_(budget) {
-  if (budget_ != nullptr) budget_->request_started();
-}
+    : policy_(p), rng_(rng), start_(start), budget_(budget) {}
 
 RetrySequence::Decision RetrySequence::on_attempt(Instant now, OutcomeKind outcome) {
   state_.elapsed = now - start_;
   const bool retryable = policy_.retry_on.contains(outcome);
-  if (budget_ != nullptr) {
-    if (state_.attempt > 1) budget_->retry_finished();
-    if (outcome == OutcomeKind::ok)
-      budget_->on_attempt_success();
-    else if (retryable)
-      budget_->on_attempt_failure();
-  }
-  auto finish = [this](Decision d) {
-    if (budget_ != nullptr) budget_->request_finished();
-    return d;
-  };
 
   if (!retryable) {
     Decision d;
     d.kind = Decision::Kind::done;
     d.raised = outcome == OutcomeKind::ok ? Raised::none : Raised::original;
-    return finish(d);
+    return d;
   }
   // tenacity 9: the wait is computed before stop is checked, so a random wait draws even when
   // this was the last attempt.
@@ -163,9 +150,8 @@ RetrySequence::Decision RetrySequence::on_attempt(Instant now, OutcomeKind outco
     // result (retry_on contains ok) ends in RetryError either way.
     d.raised = policy_.reraise && outcome != OutcomeKind::ok ? Raised::original
                                                               : Raised::retry_error;
-    return finish(d);
+    return d;
   }
-  if (budget_ != nullptr) budget_->retry_started();
   state_.previous_wait = wait;
   ++state_.attempt;
   Decision d;

@@ -126,6 +126,8 @@ class RetrySequence {
     Raised raised = Raised::none;  // for done/give_up: what the caller sees
   };
 
+  // `budget` is only consulted (allow_retry); the caller keeps its counters (request_started,
+  // retry_started, on_attempt_success, ...), since it alone sees every attempt and call.
   RetrySequence(const RetryPolicy& p, Rng& rng, Instant start, RetryBudget* budget = nullptr);
 
   // Attempt `attempt()` finished at `now` with `outcome`. tenacity order: not retryable -> done
