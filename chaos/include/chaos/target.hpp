@@ -40,6 +40,7 @@ struct HttpRequest {
   std::map<std::string, std::string> headers;
   std::string body;
   Duration timeout = std::chrono::seconds(30);
+  bool verify_tls = true;  // https only; the provider's verify_tls
 };
 
 struct HttpResponse {
@@ -55,6 +56,19 @@ struct HttpResponse {
 class ActivityError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// A process provider (only when the experiment was loaded with LoadOptions::allow_process).
+struct ProcessRequest {
+  std::string path;
+  std::vector<std::string> arguments;
+  Duration timeout = std::chrono::seconds(30);
+};
+
+struct ProcessResult {
+  int status = 0;  // exit status
+  std::string stdout_text;
+  std::string stderr_text;
 };
 
 class Target {
@@ -75,6 +89,14 @@ class Target {
   // chaoslab's own fault actions (module chaoslab.faults, see faults.hpp): applies one and
   // returns the activity's output.
   virtual nlohmann::json fault(const std::string& func, const nlohmann::json& arguments) = 0;
+
+  // A process provider; `done` runs later on the runtime's thread. The default refuses: only a
+  // Target that can run programs (local live mode) overrides it.
+  virtual void process(const ProcessRequest& req, std::function<void(const ProcessResult&)> done) {
+    (void)req;
+    (void)done;
+    throw ActivityError("process providers are not supported by this target");
+  }
 };
 
 }  // namespace chaoslab::chaos
