@@ -1,0 +1,97 @@
+// The simulator's event queue: events ordered by (virtual time, insertion sequence), so ties run
+// in the order they were scheduled, never by address or hash. Events live in a slab of reusable
+// slots (stable addresses, no allocation per event once warm); the heap holds 16-byte
+// (time, sequence|slot) keys. Cancellation is lazy: the slot is freed at once and its stale heap
+// key is skipped when it surfaces.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "policies/runtime.hpp"
+#include "policies/time.hpp"
+
+namespace chaoslab::sim {
+
+class EventQueue {
+ public:
+  // A plain event: fn(ctx, arg). The models use these; Runtime::call_after uses std::function.
+  using Fn = void (*)(void* ctx, std::uint64_t arg);
+
+  EventQueue();
+  ~EventQueue();
+  EventQueue(const EventQueue&) = delete;
+  EventQueue& operator=(const EventQueue&) = delete;
+
+  Instant now() const { return Instant(Duration(now_)); }
+
+  // Schedules at an absolute time (never before now: earlier times are clamped to now).
+  TimerId schedule(Instant at, Fn fn, void* ctx, std::uint64_t arg = 0);
+  TimerId schedule(Instant at, std::function<void()> fn);
+
+  // Cancels a pending event; returns false (and does nothing) for a fired, cancelled or unknown id.
+  bool cancel(TimerId id);
+  bool pending(TimerId id) const;
+
+  // Runs every event with time <= end in order (the clock stops at the last event run, then is
+  // moved to `end` if it is finite), or until stop() is called from an event.
+  void run_until(Instant end);
+  // Runs the next event; false when none is left.
+  bool step();
+  void stop() { stopped_ = true; }
+
+  std::uint64_t processed() const { return processed_; }
+  std::size_t size() const { return live_; }
+
+  // Drops every pending event and resets the clock, the sequence and the counters; keeps the
+  // memory so that a reused queue allocates nothing.
+  void reset();
+
+ private:
+  static constexpr unsigned kSlotBits = 24;
+  static constexpr std::uint64_t kSlotMask = (1ULL << kSlotBits) - 1;
+  static constexpr unsigned kChunkBits = 10;
+  static constexpr std::uint32_t kChunkSize = 1u << kChunkBits;
+  static constexpr std::uint32_t kNoSlot = 0xffffffffu;
+
+  struct Slot {
+    std::uint64_t key = 0;  // sequence << kSlotBits | index; 0 when free or fired
+    Fn fn = nullptr;
+    void* ctx = nullptr;
+    std::uint64_t arg = 0;
+    std::function<void()> cb;
+    std::uint32_t next_free = kNoSlot;
+  };
+  struct Entry {
+    std::int64_t t;
+    std::uint64_t key;
+  };
+  // (t, key) as one 128-bit number: one compare, no branch (t is never negative).
+  static bool before(const Entry& a, const Entry& b) {
+    using U = unsigned __int128;
+    return ((U(static_cast<std::uint64_t>(a.t)) << 64) | a.key) <
+           ((U(static_cast<std::uint64_t>(b.t)) << 64) | b.key);
+  }
+
+  Slot& slot(std::uint32_t i) { return chunks_[i >> kChunkBits][i & (kChunkSize - 1)]; }
+  const Slot& slot(std::uint32_t i) const { return chunks_[i >> kChunkBits][i & (kChunkSize - 1)]; }
+  std::uint32_t alloc_slot();
+  void free_slot(std::uint32_t i);
+  TimerId push(std::int64_t t, std::uint32_t i);
+  void pop_top();
+  void run_entry(const Entry& e);
+
+  std::vector<Entry> heap_;  // binary min-heap
+  std::vector<std::unique_ptr<Slot[]>> chunks_;
+  std::uint32_t free_head_ = kNoSlot;
+  std::uint32_t slots_used_ = 0;
+  std::int64_t now_ = 0;
+  std::uint64_t seq_ = 0;
+  std::uint64_t processed_ = 0;
+  std::size_t live_ = 0;
+  bool stopped_ = false;
+};
+
+}  // namespace chaoslab::sim

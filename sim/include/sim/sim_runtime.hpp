@@ -1,0 +1,43 @@
+// chaoslab::Runtime in virtual time: timers go to the EventQueue, HTTP calls to the simulated
+// network/cluster (an HttpModel). The shared client logic runs on it unchanged.
+#pragma once
+
+#include <functional>
+#include <string_view>
+
+#include "policies/runtime.hpp"
+#include "sim/event_queue.hpp"
+
+namespace chaoslab::sim {
+
+// Where simulated HTTP calls go (the cluster model implements it).
+class HttpModel {
+ public:
+  virtual ~HttpModel() = default;
+  virtual TargetId resolve(std::string_view url) = 0;
+  virtual void http_get(TargetId target, Duration timeout,
+                        std::function<void(const HttpResult&)> done) = 0;
+};
+
+class SimRuntime final : public Runtime {
+ public:
+  explicit SimRuntime(EventQueue& q, HttpModel* http = nullptr) : q_(q), http_(http) {}
+  void set_http(HttpModel* http) { http_ = http; }
+  EventQueue& queue() { return q_; }
+
+  Instant now() const override { return q_.now(); }
+  TimerId call_after(Duration after, std::function<void()> fn) override {
+    if (after < Duration::zero()) after = Duration::zero();
+    return q_.schedule(q_.now() + after, std::move(fn));
+  }
+  void cancel(TimerId id) override { q_.cancel(id); }
+  TargetId resolve(std::string_view url) override;
+  void http_get(TargetId target, Duration timeout,
+                std::function<void(const HttpResult&)> done) override;
+
+ private:
+  EventQueue& q_;
+  HttpModel* http_;
+};
+
+}  // namespace chaoslab::sim
