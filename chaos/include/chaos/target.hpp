@@ -45,6 +45,7 @@ struct HttpRequest {
 
 struct HttpResponse {
   bool connected = false;  // false: connection error or timeout (the activity fails)
+  bool timed_out = false;  // not connected because the request's timeout expired
   std::string error;       // why not connected
   int status = 0;
   std::map<std::string, std::string> headers;
