@@ -30,7 +30,9 @@ double Rng::uniform(double a, double b) { return a + (b - a) * uniform01(); }
 
 std::int64_t Rng::uniform_int(std::int64_t lo, std::int64_t hi) {
   if (hi <= lo) return lo;
-  const std::uint64_t range = static_cast<std::uint64_t>(hi - lo) + 1;  // 0 means all 2^64
+  // Unsigned arithmetic: hi - lo overflows int64 for ranges wider than 2^63.
+  const std::uint64_t range =
+      static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo) + 1;  // 0 means all 2^64
   if (range == 0) return static_cast<std::int64_t>(next_u64());
   // Lemire's nearly divisionless method.
   unsigned __int128 m = static_cast<unsigned __int128>(next_u64()) * range;
@@ -42,7 +44,8 @@ std::int64_t Rng::uniform_int(std::int64_t lo, std::int64_t hi) {
       low = static_cast<std::uint64_t>(m);
     }
   }
-  return lo + static_cast<std::int64_t>(m >> 64);
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(lo) +
+                                   static_cast<std::uint64_t>(m >> 64));
 }
 
 bool Rng::bernoulli(double p) { return uniform01() < p; }
