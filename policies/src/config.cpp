@@ -23,6 +23,8 @@ constexpr double kMaxSeconds = 1e9;
 std::string fmt(double v) {
   if (std::isnan(v)) return "nan";
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  // Whole numbers print without ".0", as users write them.
+  if (v == std::trunc(v) && std::fabs(v) < 1e15) return std::to_string(static_cast<long long>(v));
   return json(v).dump();
 }
 
