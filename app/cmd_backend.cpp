@@ -1,14 +1,112 @@
-// Placeholder until this command lands; it says so instead of pretending to work.
+// `chaoslab backend`: the lab's backend service (live/backend.hpp) with graceful SIGTERM handling.
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <thread>
+
 #include "commands.hpp"
+#include "live/backend.hpp"
+#include "live/env.hpp"
 #include "policies/error.hpp"
 
 namespace chaoslab::app {
 
+namespace {
+
+struct BackendFlags {
+  std::optional<std::string> host, port, failure_rate, slow_rate, max_delay_ms, seed,
+      startup_delay, admin_token, workers, queue, drain_delay, shutdown_timeout;
+};
+
+Duration seconds_flag(const std::string& name, const std::string& text) {
+  return from_seconds(live::parse_seconds(name, text));
+}
+
+live::BackendConfig resolve(const BackendFlags& f) {
+  live::BackendConfig c = live::backend_config_from_env(live::process_env());
+  if (f.host) c.host = *f.host;
+  if (f.port) c.port = static_cast<int>(live::parse_int("--port", *f.port, 0, 65535));
+  if (f.failure_rate) c.failure_rate = live::parse_rate("--failure-rate", *f.failure_rate);
+  if (f.slow_rate) c.slow_rate = live::parse_rate("--slow-rate", *f.slow_rate);
+  if (f.max_delay_ms)
+    c.max_delay_ms = static_cast<int>(live::parse_int("--max-delay-ms", *f.max_delay_ms, 0, 3'600'000));
+  if (f.seed) c.seed = live::parse_seed("--seed", *f.seed);
+  if (f.startup_delay) c.startup_delay = seconds_flag("--startup-delay", *f.startup_delay);
+  if (f.admin_token) c.admin_token = *f.admin_token;
+  if (f.workers) c.workers = static_cast<int>(live::parse_int("--workers", *f.workers, 1, 1024));
+  if (f.queue) c.queue = static_cast<int>(live::parse_int("--queue", *f.queue, 0, 100000));
+  if (f.drain_delay) c.drain_delay = seconds_flag("--drain-delay", *f.drain_delay);
+  if (f.shutdown_timeout) c.shutdown_timeout = seconds_flag("--shutdown-timeout", *f.shutdown_timeout);
+  return c;
+}
+
+int serve(const live::BackendConfig& cfg) {
+  // Signals are taken by one thread with sigwait; every other thread (the pool included,
+  // started later) inherits the blocked mask.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  live::BackendServer server(cfg);
+  const int port = server.bind();
+  std::fprintf(stderr,
+               "chaoslab backend: listening on %s:%d (FAILURE_RATE=%g SLOW_RATE=%g MAX_DELAY_MS=%d "
+               "seed=%llu workers=%d startup_delay=%.3fs admin=%s)\n",
+               cfg.host.c_str(), port, cfg.failure_rate, cfg.slow_rate, cfg.max_delay_ms,
+               static_cast<unsigned long long>(server.seed()), cfg.workers,
+               to_seconds(cfg.startup_delay), cfg.admin_token.empty() ? "off" : "on");
+  std::fflush(stderr);
+
+  std::thread signals([&server, &cfg, set] {
+    int sig = 0;
+    sigwait(&set, &sig);
+    std::fprintf(stderr, "chaoslab backend: %s: draining (%d in flight)\n",
+                 sig == SIGTERM ? "SIGTERM" : "SIGINT", server.in_flight());
+    std::fflush(stderr);
+    server.begin_drain();
+    if (cfg.drain_delay > Duration{0}) std::this_thread::sleep_for(cfg.drain_delay);
+    const int cut = server.stop();
+    if (cut > 0)
+      std::fprintf(stderr, "chaoslab backend: %d requests still in flight after %.1fs: cut\n", cut,
+                   to_seconds(cfg.shutdown_timeout));
+  });
+  server.run();
+  signals.join();
+  std::fprintf(stderr, "chaoslab backend: stopped\n");
+  return kExitOk;
+}
+
+}  // namespace
+
 void add_backend(CLI::App& app, int& exit_code) {
-  auto* sub = app.add_subcommand("backend", "(not available yet)");
-  sub->allow_extras();
-  sub->callback([&exit_code] { throw ConfigError("'backend' is not available in this build yet"); });
-  (void)exit_code;
+  auto* sub = app.add_subcommand(
+      "backend",
+      "Run the lab's backend service: GET /work, /healthz, /readyz, /metrics, /admin/faults.\n"
+      "Environment: FAILURE_RATE, SLOW_RATE, MAX_DELAY_MS, PORT, ADMIN_TOKEN (flags override).");
+  auto flags = std::make_shared<BackendFlags>();
+  sub->add_option("--host", flags->host, "Address to listen on (default 0.0.0.0)");
+  sub->add_option("--port", flags->port, "Port (default PORT or 8000; 0 = any free port)");
+  sub->add_option("--failure-rate", flags->failure_rate, "Probability of a 500 (FAILURE_RATE, 0.2)");
+  sub->add_option("--slow-rate", flags->slow_rate, "Probability of a delay (SLOW_RATE, 0.3)");
+  sub->add_option("--max-delay-ms", flags->max_delay_ms, "Largest delay in ms (MAX_DELAY_MS, 800)");
+  sub->add_option("--seed", flags->seed, "Seed for reproducible draws (default: random, logged)");
+  sub->add_option("--startup-delay", flags->startup_delay,
+                  "Seconds before /readyz turns 200 (a slow application start)");
+  sub->add_option("--admin-token", flags->admin_token,
+                  "Enables /admin/faults for 'Authorization: Bearer <token>' (ADMIN_TOKEN)");
+  sub->add_option("--workers", flags->workers, "Worker threads (default 32)");
+  sub->add_option("--queue", flags->queue, "Connections waiting for a worker before 503s (256)");
+  sub->add_option("--drain-delay", flags->drain_delay,
+                  "Seconds to keep serving after SIGTERM with /readyz 503 (default 0)");
+  sub->add_option("--shutdown-timeout", flags->shutdown_timeout,
+                  "Seconds in-flight requests get to finish after SIGTERM (default 10)");
+  sub->callback([flags, &exit_code] { exit_code = serve(resolve(*flags)); });
 }
 
 }  // namespace chaoslab::app

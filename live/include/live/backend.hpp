@@ -1,0 +1,78 @@
+// `chaoslab backend`: the lab's backend as a cpp-httplib server.
+//   GET /work     with probability slow_rate sleep U{0..max_delay_ms} ms, then with probability
+//                 failure_rate answer 500 "backend error", else 200 {"ok": true, "ts": <unix s>}
+//   GET /healthz  liveness; GET /readyz readiness (503 during the start-up delay and draining)
+//   GET /metrics  Prometheus text format
+//   /admin/faults POST (apply), GET (read), DELETE (clear) chaoslab.faults (chaos/faults.hpp);
+//                 404 unless an admin token is configured, 401 without "Bearer <token>"
+// Requests run on a bounded worker pool (bounded_pool.hpp); a delayed request holds one worker.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "live/env.hpp"
+#include "live/metrics.hpp"
+#include "policies/time.hpp"
+
+namespace chaoslab::live {
+
+struct BackendConfig {
+  // The lab's defaults in code (its ConfigMap overrides them: k8s/configmap.yaml).
+  double failure_rate = 0.2;
+  double slow_rate = 0.3;
+  int max_delay_ms = 800;
+
+  std::string host = "0.0.0.0";
+  int port = 8000;                        // 0: any free port (BackendServer::port() tells)
+  std::optional<std::uint64_t> seed;      // nullopt: seeded from std::random_device, logged
+  Duration startup_delay{0};              // /readyz 503 and /work 503 until it has passed
+  std::string admin_token;                // empty: /admin/faults answers 404
+  int workers = 32;
+  int queue = 256;                        // accepted connections waiting for a worker
+  Duration drain_delay{0};                // after SIGTERM: keep serving (readyz 503) this long
+  Duration shutdown_timeout = std::chrono::seconds(10);  // bound for in-flight work
+  Duration partition_hold = std::chrono::seconds(60);    // max time a partitioned request is held
+  time_t keep_alive_timeout_s = 2;
+
+  // What "crash" does; the default is std::_Exit. Tests replace it.
+  std::function<void(int)> crash;
+};
+
+// Reads FAILURE_RATE, SLOW_RATE, MAX_DELAY_MS, PORT, ADMIN_TOKEN into `base`; throws ConfigError
+// naming the variable.
+BackendConfig backend_config_from_env(const GetEnv& getenv, BackendConfig base = {});
+
+class BackendServer {
+ public:
+  explicit BackendServer(BackendConfig cfg);
+  ~BackendServer();
+  BackendServer(const BackendServer&) = delete;
+  BackendServer& operator=(const BackendServer&) = delete;
+
+  // Binds the listening socket; returns the port. Throws std::runtime_error when it cannot.
+  int bind();
+  // Serves until stop(); returns after every accepted connection was served or abandoned.
+  void run();
+  // Readiness turns 503 and responses carry "Connection: close"; requests are still served.
+  void begin_drain();
+  // Stops accepting, waits up to shutdown_timeout for requests in flight, then wakes any that
+  // are still delayed (they answer 503). Returns the number of requests that had to be cut.
+  int stop();
+
+  int port() const;
+  bool ready() const;
+  std::uint64_t seed() const;
+  int in_flight() const;
+  Metrics& metrics();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace chaoslab::live

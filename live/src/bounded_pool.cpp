@@ -1,0 +1,67 @@
+#include "live/bounded_pool.hpp"
+
+namespace chaoslab::live {
+
+namespace {
+thread_local bool t_shedding = false;
+}
+
+BoundedPool::BoundedPool(std::size_t threads, std::size_t max_queue,
+                         std::shared_ptr<PoolStats> stats)
+    : max_queue_(max_queue), stats_(std::move(stats)) {
+  if (threads == 0) threads = 1;
+  threads_.reserve(threads);
+  for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { work(); });
+}
+
+BoundedPool::~BoundedPool() { shutdown(); }
+
+bool BoundedPool::shedding() { return t_shedding; }
+
+void BoundedPool::enqueue(std::function<void()> fn) {
+  {
+    std::unique_lock lock(mu_);
+    if (jobs_.size() < max_queue_ && !stopping_) {
+      jobs_.push_back(std::move(fn));
+      stats_->queued = jobs_.size();
+      lock.unlock();
+      cv_.notify_one();
+      return;
+    }
+  }
+  // The job owns the accepted socket, so it must run: run it here, marked as shed.
+  ++stats_->shed;
+  t_shedding = true;
+  fn();
+  t_shedding = false;
+}
+
+void BoundedPool::shutdown() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ && threads_.empty()) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+}
+
+void BoundedPool::work() {
+  for (;;) {
+    std::function<void()> fn;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
+      if (jobs_.empty()) return;  // stopping, and every accepted connection was served
+      fn = std::move(jobs_.front());
+      jobs_.pop_front();
+      stats_->queued = jobs_.size();
+    }
+    ++stats_->busy;
+    fn();
+    --stats_->busy;
+  }
+}
+
+}  // namespace chaoslab::live
