@@ -1,0 +1,270 @@
+#include "sim/manifests.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <set>
+
+#include "policies/error.hpp"
+
+namespace chaoslab::sim {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Doc {
+  std::string file;
+  YAML::Node node;
+};
+
+[[noreturn]] void fail(const std::string& file, const std::string& path, const std::string& what) {
+  throw ConfigError(file + (path.empty() ? "" : ": " + path) + ": " + what);
+}
+
+std::string scalar(const YAML::Node& n, const std::string& file, const std::string& path) {
+  if (!n.IsScalar()) fail(file, path, "expected a string");
+  return n.Scalar();
+}
+
+int integer(const YAML::Node& n, const std::string& file, const std::string& path, int lo, int hi) {
+  if (!n.IsScalar()) fail(file, path, "expected an integer");
+  const std::string s = n.Scalar();
+  char* end = nullptr;
+  const long v = std::strtol(s.c_str(), &end, 10);
+  if (s.empty() || *end != '\0') fail(file, path, "expected an integer, got '" + s + "'");
+  if (v < lo || v > hi)
+    fail(file, path, "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " + s);
+  return static_cast<int>(v);
+}
+
+void load_file(const fs::path& path, std::vector<Doc>& docs, std::vector<std::string>& files,
+               std::set<std::string>& seen) {
+  const std::string file = path.string();
+  if (!seen.insert(fs::weakly_canonical(path).string()).second) return;
+  if (!fs::exists(path)) throw ConfigError(file + ": no such file");
+  if (fs::is_directory(path)) {
+    for (const char* k : {"kustomization.yaml", "kustomization.yml", "Kustomization"})
+      if (fs::exists(path / k)) return load_file(path / k, docs, files, seen);
+    throw ConfigError(file + ": a directory without kustomization.yaml");
+  }
+  std::vector<YAML::Node> nodes;
+  try {
+    nodes = YAML::LoadAllFromFile(file);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(file + ": line " + std::to_string(e.mark.line + 1) + ", column " +
+                      std::to_string(e.mark.column + 1) + ": " + e.msg);
+  }
+  files.push_back(file);
+  for (const auto& n : nodes) {
+    if (!n || n.IsNull()) continue;
+    if (!n.IsMap()) fail(file, "", "expected a Kubernetes object (a mapping)");
+    if (!n["kind"]) fail(file, "kind", "missing");
+    const std::string kind = scalar(n["kind"], file, "kind");
+    if (kind == "Kustomization") {
+      const YAML::Node res = n["resources"];
+      if (!res) continue;
+      if (!res.IsSequence()) fail(file, "resources", "expected a list of files");
+      for (std::size_t i = 0; i < res.size(); ++i)
+        load_file(path.parent_path() / scalar(res[i], file, "resources[" + std::to_string(i) + "]"),
+                  docs, files, seen);
+      continue;
+    }
+    docs.push_back(Doc{file, n});
+  }
+}
+
+std::string name_of(const Doc& d) {
+  const YAML::Node md = d.node["metadata"];
+  if (!md || !md.IsMap() || !md["name"]) fail(d.file, "metadata.name", "missing");
+  return scalar(md["name"], d.file, "metadata.name");
+}
+
+const Doc* find(const std::vector<Doc>& docs, const std::string& kind, const std::string& name) {
+  for (const auto& d : docs)
+    if (d.node["kind"].Scalar() == kind && name_of(d) == name) return &d;
+  return nullptr;
+}
+
+// A container's environment as Kubernetes builds it: envFrom ConfigMaps in order, then env.
+void container_env(const std::vector<Doc>& docs, const Doc& dep, const YAML::Node& c, const std::string& cpath,
+                   std::map<std::string, std::string>& env, std::map<std::string, std::string>& source) {
+  if (const YAML::Node ef = c["envFrom"]) {
+    if (!ef.IsSequence()) fail(dep.file, cpath + ".envFrom", "expected a list");
+    for (std::size_t i = 0; i < ef.size(); ++i) {
+      const std::string p = cpath + ".envFrom[" + std::to_string(i) + "]";
+      const YAML::Node ref = ef[i]["configMapRef"];
+      if (!ref) continue;  // secretRef: nothing the simulator reads
+      if (!ref["name"]) fail(dep.file, p + ".configMapRef.name", "missing");
+      const std::string cm = scalar(ref["name"], dep.file, p + ".configMapRef.name");
+      const Doc* d = find(docs, "ConfigMap", cm);
+      if (!d) fail(dep.file, p + ".configMapRef.name", "ConfigMap '" + cm + "' is not in the manifests given");
+      const YAML::Node data = d->node["data"];
+      if (!data) continue;
+      if (!data.IsMap()) fail(d->file, "data", "expected a mapping of strings");
+      for (auto it = data.begin(); it != data.end(); ++it) {
+        const std::string k = it->first.as<std::string>();
+        env[k] = scalar(it->second, d->file, "data." + k);
+        source[k] = d->file + ": ConfigMap " + cm + ": data." + k;
+      }
+    }
+  }
+  if (const YAML::Node e = c["env"]) {
+    if (!e.IsSequence()) fail(dep.file, cpath + ".env", "expected a list");
+    for (std::size_t i = 0; i < e.size(); ++i) {
+      const std::string p = cpath + ".env[" + std::to_string(i) + "]";
+      if (!e[i]["name"]) fail(dep.file, p + ".name", "missing");
+      const std::string k = scalar(e[i]["name"], dep.file, p + ".name");
+      if (!e[i]["value"]) continue;  // valueFrom: not modelled
+      env[k] = scalar(e[i]["value"], dep.file, p + ".value");
+      source[k] = dep.file + ": Deployment " + name_of(dep) + ": " + p + ".value";
+    }
+  }
+}
+
+YAML::Node first_container(const Doc& d, std::string& cpath) {
+  const YAML::Node cs = d.node["spec"]["template"]["spec"]["containers"];
+  cpath = "spec.template.spec.containers[0]";
+  if (!cs || !cs.IsSequence() || cs.size() == 0)
+    fail(d.file, "spec.template.spec.containers", "expected a non-empty list");
+  return cs[0];
+}
+
+}  // namespace
+
+Manifests read_manifests(const std::vector<fs::path>& paths, const std::string& deployment) {
+  Manifests m;
+  std::vector<Doc> docs;
+  std::set<std::string> seen;
+  for (const auto& p : paths) load_file(p, docs, m.files, seen);
+
+  const Doc* dep = find(docs, "Deployment", deployment);
+  if (dep) {
+    m.has_deployment = true;
+    m.deployment_file = dep->file;
+    m.deployment = deployment;
+    const YAML::Node md = dep->node["metadata"];
+    m.ns = md["namespace"] ? scalar(md["namespace"], dep->file, "metadata.namespace") : "default";
+    const YAML::Node spec = dep->node["spec"];
+    if (!spec || !spec.IsMap()) fail(dep->file, "spec", "missing");
+    if (spec["replicas"]) m.replicas = integer(spec["replicas"], dep->file, "spec.replicas", 0, 1000);
+    const YAML::Node labels = spec["template"]["metadata"]["labels"];
+    if (labels) {
+      if (!labels.IsMap()) fail(dep->file, "spec.template.metadata.labels", "expected a mapping");
+      for (auto it = labels.begin(); it != labels.end(); ++it)
+        m.labels[it->first.as<std::string>()] =
+            scalar(it->second, dep->file, "spec.template.metadata.labels." + it->first.as<std::string>());
+    }
+    const YAML::Node pod = spec["template"]["spec"];
+    if (pod["terminationGracePeriodSeconds"])
+      m.grace_period = std::chrono::seconds(integer(pod["terminationGracePeriodSeconds"], dep->file,
+                                                    "spec.template.spec.terminationGracePeriodSeconds", 0, 86400));
+    std::string cpath;
+    const YAML::Node c = first_container(*dep, cpath);
+    if (const YAML::Node rp = c["readinessProbe"]) {
+      const std::string p = cpath + ".readinessProbe";
+      if (!rp.IsMap()) fail(dep->file, p, "expected a mapping");
+      m.readiness_set = true;
+      ProbeConfig& pr = m.readiness;  // Kubernetes defaults: 0, 10, 1, 1, 3
+      if (rp["initialDelaySeconds"])
+        pr.initial_delay = std::chrono::seconds(integer(rp["initialDelaySeconds"], dep->file, p + ".initialDelaySeconds", 0, 86400));
+      if (rp["periodSeconds"])
+        pr.period = std::chrono::seconds(integer(rp["periodSeconds"], dep->file, p + ".periodSeconds", 1, 86400));
+      if (rp["timeoutSeconds"])
+        pr.timeout = std::chrono::seconds(integer(rp["timeoutSeconds"], dep->file, p + ".timeoutSeconds", 1, 86400));
+      if (rp["successThreshold"])
+        pr.success_threshold = integer(rp["successThreshold"], dep->file, p + ".successThreshold", 1, 1000);
+      if (rp["failureThreshold"])
+        pr.failure_threshold = integer(rp["failureThreshold"], dep->file, p + ".failureThreshold", 1, 1000);
+    }
+    container_env(docs, *dep, c, cpath, m.backend_env, m.env_source);
+    // The Service whose selector picks these pods.
+    for (const auto& d : docs) {
+      if (d.node["kind"].Scalar() != "Service") continue;
+      const YAML::Node sel = d.node["spec"]["selector"];
+      if (!sel || !sel.IsMap() || sel.size() == 0) continue;
+      bool match = true;
+      for (auto it = sel.begin(); it != sel.end(); ++it) {
+        const auto l = m.labels.find(it->first.as<std::string>());
+        match = match && l != m.labels.end() && it->second.IsScalar() && l->second == it->second.Scalar();
+      }
+      if (match) {
+        m.service = name_of(d);
+        break;
+      }
+    }
+  } else {
+    for (const auto& d : docs)
+      if (d.node["kind"].Scalar() == "Deployment")
+        fail(d.file, "", "no Deployment named '" + deployment + "' (found '" + name_of(d) +
+                             "'; set /kubernetes/deployment to the backend's name)");
+    // Only ConfigMaps: their data is the environment.
+    for (const auto& d : docs) {
+      if (d.node["kind"].Scalar() != "ConfigMap" || !d.node["data"]) continue;
+      if (!d.node["data"].IsMap()) fail(d.file, "data", "expected a mapping of strings");
+      for (auto it = d.node["data"].begin(); it != d.node["data"].end(); ++it) {
+        const std::string k = it->first.as<std::string>();
+        m.backend_env[k] = scalar(it->second, d.file, "data." + k);
+        m.env_source[k] = d.file + ": ConfigMap " + name_of(d) + ": data." + k;
+      }
+    }
+  }
+  if (const Doc* cl = find(docs, "Deployment", "client")) {
+    std::string cpath;
+    const YAML::Node c = first_container(*cl, cpath);
+    std::map<std::string, std::string> src;
+    container_env(docs, *cl, c, cpath, m.client_env, src);
+    for (const auto& [k, v] : src) m.env_source.emplace(k, v);
+    m.has_client = true;
+  } else {
+    m.client_env = m.backend_env;
+  }
+  return m;
+}
+
+namespace {
+std::string fmt(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+double env_number(const Manifests& m, const std::string& key, double lo, double hi) {
+  const std::string& s = m.backend_env.at(key);
+  const auto src = m.env_source.count(key) ? m.env_source.at(key) : key;
+  char* end = nullptr;
+  const double v = std::strtod(s.c_str(), &end);
+  if (s.empty() || *end != '\0' || !std::isfinite(v)) throw ConfigError(src + ": expected a number, got '" + s + "'");
+  if (v < lo || v > hi)
+    throw ConfigError(src + ": must be between " + fmt(lo) + " and " + fmt(hi) + ", got " + s);
+  return v;
+}
+}  // namespace
+
+void apply_manifests(const Manifests& m, KubernetesConfig& k8s, BackendConfig& backend) {
+  if (m.has_deployment) {
+    k8s.ns = m.ns;
+    k8s.deployment = m.deployment;
+    if (!m.labels.empty()) k8s.labels = m.labels;
+    k8s.replicas = m.replicas;
+    k8s.grace_period = m.grace_period.value_or(std::chrono::seconds(30));
+    if (m.readiness_set) {
+      k8s.readiness = m.readiness;
+    } else {
+      k8s.readiness.reset();
+    }
+    if (m.service) k8s.service = *m.service;
+  }
+  if (m.backend_env.count("FAILURE_RATE")) backend.failure_rate = env_number(m, "FAILURE_RATE", 0, 1);
+  if (m.backend_env.count("SLOW_RATE")) backend.slow_rate = env_number(m, "SLOW_RATE", 0, 1);
+  if (m.backend_env.count("MAX_DELAY_MS")) {
+    const double v = env_number(m, "MAX_DELAY_MS", 0, 3600000);
+    if (v != std::floor(v))
+      throw ConfigError(m.env_source.at("MAX_DELAY_MS") + ": expected an integer, got '" + m.backend_env.at("MAX_DELAY_MS") + "'");
+    backend.max_delay_ms = static_cast<int>(v);
+  }
+}
+
+}  // namespace chaoslab::sim

@@ -1,0 +1,355 @@
+#include "sim/sweep_runner.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "policies/error.hpp"
+#include "sim/sweep_stats.hpp"
+
+namespace chaoslab::sim {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+std::string errno_text(int err) { return std::strerror(err); }
+
+// A file descriptor that appends whole buffers and can roll back to the last complete line.
+class AppendFile {
+ public:
+  explicit AppendFile(const fs::path& path) : path_(path) {
+    fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw SweepIoError("cannot write " + path.string() + ": " + errno_text(errno));
+    const off_t end = ::lseek(fd_, 0, SEEK_END);
+    good_ = end < 0 ? 0 : end;
+  }
+  ~AppendFile() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  AppendFile(const AppendFile&) = delete;
+  AppendFile& operator=(const AppendFile&) = delete;
+
+  // Writes all of `data` or throws SweepIoError after cutting the file back to the last good
+  // byte, so a full disk leaves only complete lines behind.
+  void write_all(const std::string& data) {
+    std::size_t done = 0;
+    while (done < data.size()) {
+      const ssize_t n = ::write(fd_, data.data() + done, data.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        const int err = n < 0 ? errno : ENOSPC;
+        if (::ftruncate(fd_, good_) != 0) {
+          // Nothing more to do: --resume ignores a torn last line anyway.
+        }
+        throw SweepIoError("cannot write " + path_.string() + ": " + errno_text(err));
+      }
+      done += static_cast<std::size_t>(n);
+    }
+    good_ += static_cast<off_t>(data.size());
+  }
+
+ private:
+  fs::path path_;
+  int fd_ = -1;
+  off_t good_ = 0;
+};
+
+std::string format_eta(double seconds) {
+  if (!(seconds >= 0) || seconds > 360000) return "--:--";
+  const auto s = static_cast<long>(seconds + 0.5);
+  char buf[32];
+  if (s >= 3600) {
+    std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60);
+  } else {
+    std::snprintf(buf, sizeof buf, "%ld:%02ld", s / 60, s % 60);
+  }
+  return buf;
+}
+
+class Progress {
+ public:
+  Progress(bool enabled, std::size_t total, std::size_t already)
+      : enabled_(enabled), total_(total), already_(already), start_(std::chrono::steady_clock::now()) {}
+
+  void update(std::size_t done, bool final = false) {
+    if (!enabled_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (!final && now - last_ < std::chrono::milliseconds(200)) return;
+    last_ = now;
+    const double secs = std::chrono::duration<double>(now - start_).count();
+    const double rate = secs > 0 ? static_cast<double>(done - already_) / secs : 0;
+    const double eta = rate > 0 ? static_cast<double>(total_ - done) / rate : -1;
+    constexpr int width = 28;
+    const int filled = total_ == 0 ? width : static_cast<int>(width * done / total_);
+    std::string bar(static_cast<std::size_t>(filled), '#');
+    bar.resize(width, '-');
+    std::fprintf(stderr, "\rsweep [%s] %zu/%zu runs  %.0f runs/s  ETA %s ", bar.c_str(), done, total_, rate,
+                 format_eta(eta).c_str());
+    if (final) std::fputc('\n', stderr);
+    std::fflush(stderr);
+  }
+
+ private:
+  bool enabled_;
+  std::size_t total_, already_;
+  std::chrono::steady_clock::time_point start_, last_{};
+};
+
+// The first top-level field in which two sweep descriptions differ, for the --resume message.
+std::string first_difference(const json& a, const json& b) {
+  for (auto it = a.begin(); it != a.end(); ++it)
+    if (!b.contains(it.key()) || b[it.key()] != it.value()) return it.key();
+  for (auto it = b.begin(); it != b.end(); ++it)
+    if (!a.contains(it.key())) return it.key();
+  return "";
+}
+
+}  // namespace
+
+RunRange shard_range(std::size_t runs, int index, int count) {
+  const auto i = static_cast<std::size_t>(index);
+  const auto n = static_cast<std::size_t>(count);
+  return {runs * i / n, runs * (i + 1) / n};
+}
+
+std::string run_line(std::size_t run, std::size_t point, std::uint64_t seed, const std::string& params_json,
+                     const std::string& summary_json) {
+  std::string line;
+  line.reserve(64 + params_json.size() + summary_json.size());
+  line += "{\"run\":";
+  line += std::to_string(run);
+  line += ",\"point\":";
+  line += std::to_string(point);
+  line += ",\"seed\":";
+  line += std::to_string(seed);
+  line += ",\"params\":";
+  line += params_json;
+  line += ",\"summary\":";
+  line += summary_json;
+  line += "}\n";
+  return line;
+}
+
+RunsScan scan_runs(const fs::path& runs_jsonl, std::size_t first_run) {
+  RunsScan scan;
+  std::ifstream in(runs_jsonl, std::ios::binary);
+  if (!in) return scan;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (in.eof()) break;  // no newline: torn by a crash mid-write
+    const std::string expect = "{\"run\":" + std::to_string(first_run + scan.lines) + ",";
+    if (line.size() < 2 || line.back() != '}') break;
+    if (line.compare(0, expect.size(), expect) != 0)
+      throw ConfigError(runs_jsonl.string() + ":" + std::to_string(scan.lines + 1) + ": expected run " +
+                        std::to_string(first_run + scan.lines) + " (the file does not belong to this sweep)");
+    scan.lines += 1;
+    scan.bytes += line.size() + 1;
+  }
+  return scan;
+}
+
+void write_file_atomic(const fs::path& path, const std::string& text) {
+  const fs::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f) throw SweepIoError("cannot write " + path.string() + ": " + errno_text(errno));
+    f.write(text.data(), static_cast<std::streamsize>(text.size()));
+    f.flush();
+    if (!f) {
+      const int err = errno;
+      std::error_code ec;
+      fs::remove(tmp, ec);
+      throw SweepIoError("cannot write " + path.string() + ": " + errno_text(err));
+    }
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) throw SweepIoError("cannot write " + path.string() + ": " + ec.message());
+}
+
+SweepResult run_sweep(const SweepSpec& spec, const SweepModel& model, const SweepOptions& opts) {
+  if (opts.shard_count < 1 || opts.shard_index < 0 || opts.shard_index >= opts.shard_count)
+    throw ConfigError("--shard: expected I/N with 0 <= I < N");
+  const auto started = std::chrono::steady_clock::now();
+  const std::vector<SweepPoint> points = sweep_points(spec);
+  const std::size_t seeds = static_cast<std::size_t>(spec.seeds);
+  const std::size_t total_runs = points.size() * seeds;
+  const RunRange range = shard_range(total_runs, opts.shard_index, opts.shard_count);
+
+  json manifest = spec.canonical();
+  if (opts.shard_count > 1)
+    manifest["shard"] = {{"index", opts.shard_index}, {"count", opts.shard_count},
+                         {"first_run", range.first}, {"end_run", range.end}};
+  const std::string manifest_text = manifest.dump(2) + "\n";
+
+  const fs::path dir = opts.out_dir;
+  const fs::path manifest_path = dir / "sweep.json";
+  const fs::path runs_path = dir / "runs.jsonl";
+  const fs::path summary_path = dir / "summary.csv";
+  {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec || !fs::is_directory(dir)) {
+      throw SweepIoError("cannot create the output directory " + dir.string() + ": " +
+                         (ec ? ec.message() : std::string("a file is in the way")));
+    }
+  }
+
+  std::size_t done = 0;
+  const bool has_manifest = fs::exists(manifest_path);
+  if (has_manifest || fs::exists(runs_path)) {
+    if (!opts.resume)
+      throw ConfigError(dir.string() + ": already holds a sweep (" + (has_manifest ? "sweep.json" : "runs.jsonl") +
+                        "); pass --resume to complete it, or choose another --out directory");
+    json existing;
+    if (has_manifest) {
+      std::ifstream in(manifest_path);
+      existing = json::parse(in, nullptr, false);
+    }
+    if (existing.is_discarded() || !existing.is_object() || existing != manifest) {
+      const std::string field = existing.is_object() ? first_difference(existing, manifest) : "";
+      throw ConfigError(manifest_path.string() + ": describes a different sweep" +
+                        (field.empty() ? std::string() : " (field \"" + field + "\" differs)") +
+                        "; --resume continues only the same sweep file, scenario and shard");
+    }
+    const RunsScan scan = scan_runs(runs_path, range.first);
+    if (scan.lines > range.end - range.first)
+      throw ConfigError(runs_path.string() + ": holds more runs than this sweep has");
+    std::error_code ec;
+    if (fs::exists(runs_path) && fs::file_size(runs_path, ec) != scan.bytes) {
+      fs::resize_file(runs_path, scan.bytes, ec);  // drop the torn last line
+      if (ec) throw SweepIoError("cannot repair " + runs_path.string() + ": " + ec.message());
+    }
+    done = scan.lines;
+  } else {
+    write_file_atomic(manifest_path, manifest_text);
+  }
+
+  SweepResult result;
+  result.first_run = range.first;
+  result.end_run = range.end;
+  result.resumed = done;
+  int jobs = opts.jobs > 0 ? opts.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  result.jobs = jobs;
+
+  AppendFile out(runs_path);
+  const std::size_t todo_first = range.first + done;
+  if (todo_first < range.end) {
+    std::vector<std::string> params_text(points.size());
+    for (std::size_t p = 0; p < points.size(); ++p) params_text[p] = point_params(spec, points[p]).dump();
+
+    const std::size_t window = opts.window > 0 ? opts.window : static_cast<std::size_t>(256 * jobs);
+    std::vector<std::string> slots(window);
+    std::vector<char> ready(window, 0);
+    std::mutex mu;
+    std::condition_variable slot_ready;   // writer waits for the next run in order
+    std::condition_variable slot_free;    // workers wait for room in the window
+    std::size_t written = todo_first;     // every run below this is in the file
+    bool abort = false;
+    std::exception_ptr failure;
+    std::atomic<std::size_t> next{todo_first};
+
+    auto worker = [&] {
+      std::size_t prepared_point = static_cast<std::size_t>(-1);
+      std::unique_ptr<PointRun> run;
+      try {
+        for (;;) {
+          const std::size_t r = next.fetch_add(1);
+          if (r >= range.end) return;
+          {
+            std::unique_lock lock(mu);
+            slot_free.wait(lock, [&] { return abort || r < written + window; });
+            if (abort) return;
+          }
+          const std::size_t p = r / seeds;
+          if (p != prepared_point) {
+            run = model.prepare(point_overrides(spec, points[p]));
+            prepared_point = p;
+          }
+          const std::uint64_t seed = spec.first_seed + r % seeds;
+          std::string line = run_line(r, p, seed, params_text[p], run->run(seed));
+          {
+            std::lock_guard lock(mu);
+            slots[r % window] = std::move(line);
+            ready[r % window] = 1;
+          }
+          slot_ready.notify_one();
+        }
+      } catch (...) {
+        {
+          std::lock_guard lock(mu);
+          if (!failure) failure = std::current_exception();
+          abort = true;
+        }
+        slot_ready.notify_all();
+        slot_free.notify_all();
+      }
+    };
+
+    std::vector<std::thread> threads;
+    threads.reserve(static_cast<std::size_t>(jobs));
+    for (int i = 0; i < jobs; ++i) threads.emplace_back(worker);
+
+    Progress progress(opts.progress, range.end - range.first, done);
+    std::exception_ptr io_failure;
+    std::string batch;
+    while (written < range.end) {
+      batch.clear();
+      std::size_t upto = written;
+      {
+        std::unique_lock lock(mu);
+        slot_ready.wait(lock, [&] { return ready[written % window] || abort; });
+        // Take every run that is ready in order; a failed run ends the file before itself.
+        while (upto < range.end && ready[upto % window]) {
+          batch += slots[upto % window];
+          slots[upto % window].clear();
+          ready[upto % window] = 0;
+          ++upto;
+        }
+        if (upto == written && abort) break;
+      }
+      try {
+        out.write_all(batch);
+      } catch (...) {
+        io_failure = std::current_exception();
+        std::lock_guard lock(mu);
+        abort = true;
+      }
+      {
+        std::lock_guard lock(mu);
+        if (!io_failure) written = upto;
+      }
+      slot_free.notify_all();
+      if (io_failure) break;
+      progress.update(written - range.first);
+    }
+    for (auto& t : threads) t.join();
+    result.ran = written - todo_first;
+    if (io_failure) std::rethrow_exception(io_failure);
+    if (failure) std::rethrow_exception(failure);
+    progress.update(written - range.first, true);
+  }
+
+  // summary.csv of this directory's runs (a shard summarises its part; merge summarises all).
+  const SweepStats stats = summarize_sweep(dir);
+  std::ostringstream csv;
+  write_summary_csv(stats, csv);
+  write_file_atomic(summary_path, csv.str());
+  result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return result;
+}
+
+}  // namespace chaoslab::sim
