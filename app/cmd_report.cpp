@@ -1,14 +1,37 @@
-// Placeholder until this command lands; it says so instead of pretending to work.
+// `chaoslab report INPUT... -o report.html`: one self-contained HTML page (charts inlined, no
+// network) from sweep directories, traces and lab logs. docs/reports.md.
+#include <cstdio>
+
 #include "commands.hpp"
 #include "policies/error.hpp"
+#include "report_build.hpp"
 
 namespace chaoslab::app {
 
 void add_report(CLI::App& app, int& exit_code) {
-  auto* sub = app.add_subcommand("report", "(not available yet)");
-  sub->allow_extras();
-  sub->callback([&exit_code] { throw ConfigError("'report' is not available in this build yet"); });
-  (void)exit_code;
+  struct Options {
+    std::vector<std::string> inputs;
+    std::string output = "report.html";
+    std::string title = "chaoslab report";
+  };
+  auto opts = std::make_shared<Options>();
+  auto* sub = app.add_subcommand("report", "HTML report (offline, Vega-Lite charts) from sweeps, traces and lab logs");
+  sub->add_option("inputs", opts->inputs, "sweep/tune output directories, JSON-lines traces, lab client logs")
+      ->required();
+  sub->add_option("-o,--output", opts->output, "the HTML file to write")->capture_default_str();
+  sub->add_option("--title", opts->title, "page title")->capture_default_str();
+  sub->callback([opts, &exit_code] {
+    const ReportPage page = build_report(opts->inputs, opts->title);
+    try {
+      write_report(page, opts->output);
+    } catch (const std::runtime_error& e) {
+      std::fprintf(stderr, "chaoslab: error: %s\n", e.what());
+      exit_code = kExitIoError;
+      return;
+    }
+    std::printf("report: %s (%d charts)\n", opts->output.c_str(), count_charts(page));
+    exit_code = kExitOk;
+  });
 }
 
 }  // namespace chaoslab::app

@@ -1,0 +1,348 @@
+#include "report_sweep.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "policies/error.hpp"
+#include "report_charts.hpp"
+#include "report_tune.hpp"
+#include "sim/sweep_stats.hpp"
+
+namespace chaoslab::app {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+const std::vector<KeyMetric>& key_metrics() {
+  static const std::vector<KeyMetric> metrics = {
+      {"success_rate", "call success rate", true},
+      {"recovery.time_to_first_success_s", "time to first success after recovery (s)", false},
+      {"recovery.time_to_closed_s", "time to breaker CLOSED after recovery (s)", false},
+      {"metrics.wasted_cooldown_s", "wasted cool-down: OPEN with a ready endpoint (s)", false},
+      {"transitions.half_open_to_open", "failed half-open trials", false},
+      {"metrics.attempts_without_endpoint", "attempts sent with no ready endpoint", false},
+      {"metrics.retry_amplification", "retry amplification (attempts per call)", false},
+      {"metrics.peak_backend_queue", "peak backend queue", false},
+  };
+  return metrics;
+}
+
+namespace {
+
+struct Axis {
+  std::string name;
+  std::string kind;         // values, linear, log, profiles
+  json levels = json::array();  // grid levels / profile names, in order
+  bool numeric = true;
+};
+
+struct SweepInfo {
+  std::vector<Axis> axes;
+  std::string design = "grid";
+  std::string scenario;
+  std::size_t seeds = 0;
+};
+
+SweepInfo read_info(const fs::path& dir) {
+  std::ifstream in(dir / "sweep.json");
+  json m = json::parse(in, nullptr, false);
+  if (m.is_discarded() || !m.is_object()) throw ConfigError((dir / "sweep.json").string() + ": not a sweep description");
+  SweepInfo info;
+  info.design = m["design"].value("type", "grid");
+  info.scenario = m.value("scenario", "");
+  info.seeds = m["seeds"].value("count", 0);
+  for (const auto& a : m["axes"]) {
+    Axis axis;
+    axis.name = a.at("name");
+    axis.kind = a.value("kind", "values");
+    if (axis.kind == "profiles") {
+      for (const auto& p : a["profiles"]) axis.levels.push_back(p["name"]);
+      axis.numeric = false;
+    } else {
+      axis.levels = a.value("levels", json::array());
+      for (const auto& v : axis.levels) axis.numeric = axis.numeric && v.is_number();
+    }
+    info.axes.push_back(std::move(axis));
+  }
+  return info;
+}
+
+bool has_metric(const sim::SweepStats& st, const std::string& m) {
+  return std::find(st.metrics.begin(), st.metrics.end(), m) != st.metrics.end();
+}
+
+// Axis values on discrete scales: a grid axis keeps its levels in order.
+bool discrete_axis(const SweepInfo& info, const Axis& a) { return info.design == "grid" || !a.numeric; }
+
+json axis_encoding(const SweepInfo& info, const Axis& a, bool as_ordinal) {
+  json e = {{"field", a.name}, {"title", a.name}};
+  if (as_ordinal || !a.numeric) {
+    e["type"] = a.numeric ? "ordinal" : "nominal";
+    json sort = json::array();
+    for (const auto& v : a.levels) sort.push_back(v);
+    if (!sort.empty() && discrete_axis(info, a)) e["sort"] = sort;
+    e["axis"] = {{"labelAngle", 0}};
+  } else {
+    e["type"] = "quantitative";
+    if (a.kind == "log") e["scale"] = {{"type", "log"}};
+  }
+  return e;
+}
+
+json point_rows(const sim::SweepStats& st, const std::vector<std::string>& metrics) {
+  json rows = json::array();
+  for (const auto& p : st.points) {
+    json r = {{"point", p.point}, {"runs", p.runs}};
+    for (auto it = p.params.begin(); it != p.params.end(); ++it) r[it.key()] = it.value();
+    for (const auto& m : metrics) {
+      auto s = p.metrics.find(m);
+      if (s == p.metrics.end()) continue;
+      r[m + ".mean"] = round_to(s->second.mean, 6);
+      r[m + ".lo"] = round_to(s->second.ci_lo, 6);
+      r[m + ".hi"] = round_to(s->second.ci_hi, 6);
+      r[m + ".n"] = s->second.n;
+      if (s->second.has_quantiles) {
+        r[m + ".p05"] = round_to(s->second.p05, 6);
+        r[m + ".p25"] = round_to(s->second.p25, 6);
+        r[m + ".p50"] = round_to(s->second.p50, 6);
+        r[m + ".p75"] = round_to(s->second.p75, 6);
+        r[m + ".p95"] = round_to(s->second.p95, 6);
+      }
+    }
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
+json heatmap(const SweepInfo& info, const json& rows, const KeyMetric& m, const Axis& x, const Axis& y) {
+  const std::string field = m.name + ".mean";
+  const bool grid = discrete_axis(info, x) && discrete_axis(info, y);
+  json color = {{"field", field}, {"type", "quantitative"}, {"title", m.label},
+                {"scale", {{"scheme", m.higher_is_better ? "blues" : "oranges"}}},
+                {"legend", {{"orient", "right"}, {"gradientLength", 160}}}};
+  json tooltip = json::array({{{"field", x.name}}, {{"field", y.name}},
+                              {{"field", field}, {"title", m.label + " (mean)"}, {"format", ".3~f"}},
+                              {{"field", m.name + ".lo"}, {"title", "95% CI low"}, {"format", ".3~f"}},
+                              {{"field", m.name + ".hi"}, {"title", "95% CI high"}, {"format", ".3~f"}},
+                              {{"field", "runs"}}});
+  const json filter = {{"filter", "isValid(datum['" + field + "'])"}};
+  if (!grid) {
+    return {{"width", 460}, {"height", 300}, {"data", {{"values", rows}}}, {"transform", json::array({filter})},
+            {"mark", {{"type", "circle"}, {"size", 90}, {"opacity", 0.9}}},
+            {"encoding", {{"x", axis_encoding(info, x, false)}, {"y", axis_encoding(info, y, false)},
+                          {"color", color}, {"tooltip", tooltip}}}};
+  }
+  const int nx = std::max<int>(1, static_cast<int>(x.levels.size()));
+  const int ny = std::max<int>(1, static_cast<int>(y.levels.size()));
+  const std::string fmt = m.name == "success_rate" ? ".0%" : ".3~r";
+  json text_enc = {{"x", axis_encoding(info, x, true)}, {"y", axis_encoding(info, y, true)},
+                   {"text", {{"field", field}, {"type", "quantitative"}, {"format", fmt}}}};
+  return {{"width", std::min(640, 58 * nx)}, {"height", std::min(360, 40 * ny)},
+          {"data", {{"values", rows}}},
+          {"transform", json::array({filter})},
+          {"encoding", {{"x", axis_encoding(info, x, true)}, {"y", axis_encoding(info, y, true)}}},
+          {"layer", json::array({
+                        {{"mark", {{"type", "rect"}}}, {"encoding", {{"color", color}, {"tooltip", tooltip}}}},
+                        {{"mark", {{"type", "text"}, {"fontSize", 10}, {"color", "#1f2933"}}}, {"encoding", text_enc}},
+                    })}};
+}
+
+// Metric against one axis: mean with its 95% interval, one line per level of another axis.
+json metric_vs_axis(const SweepInfo& info, const json& rows, const KeyMetric& m, const Axis& x, const Axis* by) {
+  const std::string mean = m.name + ".mean";
+  json x_enc = axis_encoding(info, x, false);
+  json enc = {{"x", x_enc}};
+  json color;
+  if (by) {
+    color = axis_encoding(info, *by, true);
+    color["type"] = "nominal";
+    color.erase("axis");
+  }
+  const json filter = {{"filter", "isValid(datum['" + mean + "'])"}};
+  json band = {{"mark", {{"type", x.numeric ? "area" : "rule"}, {"opacity", x.numeric ? 0.18 : 0.6}}},
+               {"encoding", {{"y", {{"field", m.name + ".lo"}, {"type", "quantitative"}, {"title", m.label}}},
+                             {"y2", {{"field", m.name + ".hi"}}}}}};
+  json line = {{"mark", {{"type", x.numeric ? "line" : "point"}, {"point", x.numeric}}},
+               {"encoding", {{"y", {{"field", mean}, {"type", "quantitative"}, {"title", m.label}}},
+                             {"tooltip", json::array({{{"field", x.name}},
+                                                      {{"field", mean}, {"title", "mean"}, {"format", ".3~f"}},
+                                                      {{"field", m.name + ".lo"}, {"title", "95% CI low"}, {"format", ".3~f"}},
+                                                      {{"field", m.name + ".hi"}, {"title", "95% CI high"}, {"format", ".3~f"}}})}}}};
+  if (!x.numeric) line["mark"] = {{"type", "point"}, {"filled", true}, {"size", 60}};
+  if (by) {
+    band["encoding"]["color"] = color;
+    band["encoding"]["color"]["legend"] = nullptr;
+    line["encoding"]["color"] = color;
+    line["encoding"]["tooltip"].push_back({{"field", by->name}});
+  } else {
+    band["mark"]["color"] = "#2f6f9f";
+    line["mark"]["color"] = "#2f6f9f";
+  }
+  if (m.name == "success_rate") {
+    line["encoding"]["y"]["axis"] = {{"format", "%"}};
+    band["encoding"]["y"]["axis"] = {{"format", "%"}};
+  }
+  return {{"width", 440}, {"height", 240}, {"data", {{"values", rows}}}, {"transform", json::array({filter})},
+          {"encoding", enc}, {"layer", json::array({band, line})}};
+}
+
+// Time-to-recover at every point: whiskers p5-p95, box p25-p75, tick at the median.
+json distribution_chart(const SweepInfo& info, const json& rows, const KeyMetric& m, const Axis& x, const Axis* by) {
+  const std::string f = m.name;
+  json x_enc = axis_encoding(info, x, true);
+  json enc = {{"x", x_enc}};
+  if (by) {
+    json off = {{"field", by->name}, {"type", "nominal"}};
+    json sort = json::array();
+    for (const auto& v : by->levels) sort.push_back(v);
+    if (!sort.empty()) off["sort"] = sort;
+    enc["xOffset"] = off;
+    json color = off;
+    color["title"] = by->name;
+    enc["color"] = color;
+  }
+  const json tooltip = json::array({{{"field", x.name}},
+                                    {{"field", f + ".p05"}, {"title", "p5"}, {"format", ".2f"}},
+                                    {{"field", f + ".p25"}, {"title", "p25"}, {"format", ".2f"}},
+                                    {{"field", f + ".p50"}, {"title", "median"}, {"format", ".2f"}},
+                                    {{"field", f + ".p75"}, {"title", "p75"}, {"format", ".2f"}},
+                                    {{"field", f + ".p95"}, {"title", "p95"}, {"format", ".2f"}},
+                                    {{"field", f + ".n"}, {"title", "runs with a value"}}});
+  const json filter = {{"filter", "isValid(datum['" + f + ".p50'])"}};
+  json whisker = {{"mark", {{"type", "rule"}}},
+                  {"encoding", {{"y", {{"field", f + ".p05"}, {"type", "quantitative"}, {"title", m.label}}},
+                                {"y2", {{"field", f + ".p95"}}}}}};
+  json box = {{"mark", {{"type", "bar"}, {"width", {{"band", 0.7}}}}},
+              {"encoding", {{"y", {{"field", f + ".p25"}, {"type", "quantitative"}}}, {"y2", {{"field", f + ".p75"}}},
+                            {"tooltip", tooltip}}}};
+  json median = {{"mark", {{"type", "tick"}, {"color", "#1f2933"}, {"thickness", 2}, {"bandSize", 16}}},
+                 {"encoding", {{"y", {{"field", f + ".p50"}, {"type", "quantitative"}}}}}};
+  if (!by) {
+    box["mark"]["color"] = "#f4a261";
+    whisker["mark"]["color"] = "#52606d";
+  }
+  const int n = std::max<int>(1, static_cast<int>(x.levels.size())) * (by ? std::max<int>(1, static_cast<int>(by->levels.size())) : 1);
+  return {{"width", std::clamp(26 * n, 320, 900)}, {"height", 240}, {"data", {{"values", rows}}},
+          {"transform", json::array({filter})}, {"encoding", enc}, {"layer", json::array({whisker, box, median})}};
+}
+
+ReportTable points_table(const SweepInfo& info, const sim::SweepStats& st) {
+  ReportTable t;
+  t.caption = "Every point: mean over its seeds, with the 95% confidence interval of the mean";
+  for (const auto& a : info.axes) t.header.push_back(a.name);
+  t.header.push_back("runs");
+  std::vector<const KeyMetric*> shown;
+  for (const auto& m : key_metrics())
+    if (has_metric(st, m.name)) {
+      shown.push_back(&m);
+      t.header.push_back(m.label);
+    }
+  for (const auto& p : st.points) {
+    std::vector<std::string> row;
+    for (const auto& a : info.axes) {
+      const json& v = p.params.contains(a.name) ? p.params[a.name] : json();
+      row.push_back(v.is_string() ? v.get<std::string>() : v.is_number() ? format_number(v.get<double>(), 6) : v.dump());
+    }
+    row.push_back(std::to_string(p.runs));
+    for (const auto* m : shown) {
+      auto s = p.metrics.find(m->name);
+      if (s == p.metrics.end()) {
+        row.push_back("n/a");
+        continue;
+      }
+      const bool pct = m->name == "success_rate";
+      const double k = pct ? 100 : 1;
+      std::string cell = format_number(s->second.mean * k, 3);
+      if (s->second.n >= 2)
+        cell += " [" + format_number(s->second.ci_lo * k, 3) + ", " + format_number(s->second.ci_hi * k, 3) + "]";
+      if (pct) cell += " %";
+      row.push_back(cell);
+    }
+    t.rows.push_back(std::move(row));
+  }
+  return t;
+}
+
+}  // namespace
+
+void add_sweep_sections(ReportPage& page, const std::string& dir_text) {
+  const fs::path dir(dir_text);
+  if (fs::exists(dir / "tune.json")) add_tune_sections(page, dir_text);
+  const SweepInfo info = read_info(dir);
+  const sim::SweepStats st = sim::summarize_sweep(dir);
+
+  std::vector<std::string> wanted;
+  for (const auto& m : key_metrics())
+    if (has_metric(st, m.name)) wanted.push_back(m.name);
+  const json rows = point_rows(st, wanted);
+
+  ReportSection s;
+  s.title = "Sweep: " + dir.filename().string();
+  if (s.title == "Sweep: ") s.title = "Sweep: " + dir_text;
+  std::string intro = std::to_string(st.runs) + " runs of " + (info.scenario.empty() ? std::string("the scenario") : info.scenario) +
+                      ": " + std::to_string(st.points.size()) + " points (" + info.design + " design) x " +
+                      std::to_string(info.seeds) + " seeds. Axes: ";
+  for (std::size_t i = 0; i < info.axes.size(); ++i)
+    intro += (i ? ", " : "") + info.axes[i].name + " (" + std::to_string(info.axes[i].levels.size()) + " " +
+             (info.axes[i].kind == "profiles" ? "profiles" : "levels") + ")";
+  if (info.axes.empty()) intro += "none";
+  intro += ". Intervals are 95% Student-t intervals of the mean over seeds.";
+  s.paragraph(intro);
+  if (st.runs == 0) {
+    s.paragraph("The sweep has no runs yet.");
+    page.sections.push_back(std::move(s));
+    return;
+  }
+
+  const Axis* x = info.axes.size() >= 1 ? &info.axes[0] : nullptr;
+  const Axis* y = info.axes.size() >= 2 ? &info.axes[1] : nullptr;
+  const std::string averaged =
+      info.axes.size() > 2 ? " Points that differ only in the other axes are drawn over each other; hover for values." : "";
+
+  if (x && y) {
+    for (const auto& m : key_metrics()) {
+      if (!has_metric(st, m.name)) continue;
+      if (m.name != "success_rate" && m.name != "recovery.time_to_first_success_s" && m.name != "recovery.time_to_closed_s" &&
+          m.name != "metrics.wasted_cooldown_s")
+        continue;
+      s.chart({"Heatmap: " + m.label,
+               "Mean " + m.label + " at every combination of " + x->name + " and " + y->name + " (" +
+                   (m.higher_is_better ? "darker is better" : "darker is worse") + ")." + averaged,
+               heatmap(info, rows, m, *x, *y)});
+    }
+  }
+  if (x) {
+    for (std::size_t a = 0; a < info.axes.size(); ++a) {
+      const Axis& ax = info.axes[a];
+      const Axis* by = a == 0 ? y : x;
+      for (const auto& m : key_metrics()) {
+        if (!has_metric(st, m.name)) continue;
+        if (m.name != "success_rate" && m.name != "recovery.time_to_first_success_s") continue;
+        s.chart({m.label + " against " + ax.name,
+                 "Mean over seeds with its 95% interval" + std::string(by ? ", one line per " + by->name : "") + "." +
+                     (m.name == "success_rate" && ax.name.find("attempt") != std::string::npos
+                          ? " With retry attempts on the x axis this is the lab's Figure B, over many seeds."
+                          : std::string()),
+                 metric_vs_axis(info, rows, m, ax, by)});
+      }
+    }
+    for (const auto& name : {"recovery.time_to_first_success_s", "recovery.time_to_closed_s"}) {
+      if (!has_metric(st, name)) continue;
+      const KeyMetric* m = nullptr;
+      for (const auto& k : key_metrics())
+        if (k.name == name) m = &k;
+      s.chart({"Distribution of " + m->label,
+               "At every point over its seeds: the box spans the 25th to 75th percentile, the line marks the median, "
+               "the whiskers reach the 5th and 95th percentiles. Runs where it never happened are left out (see n)." +
+                   averaged,
+               distribution_chart(info, rows, *m, *x, y)});
+    }
+  }
+  s.table(points_table(info, st));
+  page.sections.push_back(std::move(s));
+}
+
+}  // namespace chaoslab::app
