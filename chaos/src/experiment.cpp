@@ -396,6 +396,9 @@ Activity Loader::parse_activity(const OrderedJson& a, const std::string& ptr, Co
     if (act.type != ActivityType::probe) fail(at(ptr, "tolerance"), "only probes have a tolerance");
     if (ctx == Context::tolerance) fail(at(ptr, "tolerance"), "a tolerance probe has no tolerance of its own");
     act.tolerance = parse_tolerance(*tol, at(ptr, "tolerance"));
+    if (ctx != Context::hypothesis)
+      warn(at(ptr, "tolerance"), "only steady-state probes are checked against a tolerance; this one is ignored, as in "
+                                 "Chaos Toolkit");
   }
   return act;
 }

@@ -121,7 +121,7 @@ std::optional<Instant> window_end(Instant now, double seconds) {
 
 json remaining(const std::optional<Instant>& until, Instant now) {
   if (!until) return nullptr;
-  return to_seconds(*until - now);
+  return static_cast<double>((*until - now).count()) / 1e9;  // exact for whole seconds
 }
 
 }  // namespace

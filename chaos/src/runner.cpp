@@ -124,25 +124,31 @@ struct ExperimentRunner::State : std::enable_shared_from_this<State> {
     TimerId timeout = 0;
   };
 
-  void execute(const Activity& a, const char* where, std::optional<Json> value, RunDone done) {
+  using RunEnded = std::function<void(const ActivityRun&)>;
+
+  // `ended` sees the record as soon as the activity ends (so an interrupt during the pause after
+  // keeps it); `done` runs after the pause after.
+  void execute(const Activity& a, const char* where, std::optional<Json> value, RunDone done, RunEnded ended = {}) {
     if (a.pauses.before > Duration::zero()) {
       emit(a.name, "pause", "start", "", "before");
-      schedule(a.pauses.before, [this, &a, where, value = std::move(value), done = std::move(done)]() mutable {
+      schedule(a.pauses.before, [this, &a, where, value = std::move(value), done = std::move(done),
+                                 ended = std::move(ended)]() mutable {
         emit(a.name, "pause", "end", "", "before");
-        begin(a, where, std::move(value), std::move(done));
+        begin(a, where, std::move(value), std::move(done), std::move(ended));
       });
       return;
     }
-    begin(a, where, std::move(value), std::move(done));
+    begin(a, where, std::move(value), std::move(done), std::move(ended));
   }
 
-  void begin(const Activity& a, const char* where, std::optional<Json> value, RunDone done) {
+  void begin(const Activity& a, const char* where, std::optional<Json> value, RunDone done, RunEnded ended) {
     auto p = std::make_shared<Pending>();
     p->run.activity = &a;
     p->run.start = rt.now();
     emit(a.name, std::string(to_string(a.type)), "start", "", where);
 
-    auto complete = [this, p, &a, done = std::move(done)](bool ok, Json output, std::string error) {
+    auto complete = [this, p, &a, done = std::move(done), ended = std::move(ended)](bool ok, Json output,
+                                                                                     std::string error) {
       if (p->done) return;
       p->done = true;
       if (p->timeout) rt.cancel(p->timeout);
@@ -152,6 +158,7 @@ struct ExperimentRunner::State : std::enable_shared_from_this<State> {
       p->run.error = std::move(error);
       emit(a.name, std::string(to_string(a.type)), "end", ok ? "succeeded" : "failed",
            ok ? summary(p->run.output) : p->run.error);
+      if (ended) ended(p->run);
       if (a.pauses.after > Duration::zero() && status != RunStatus::interrupted) {
         emit(a.name, "pause", "start", "", "after");
         schedule(a.pauses.after, [this, p, &a, done]() {
@@ -304,19 +311,19 @@ struct ExperimentRunner::State : std::enable_shared_from_this<State> {
       }
       const std::size_t i = method_next_index++;
       const Activity& a = exp.method[i];
+      auto record = [this, i](const ActivityRun& r) { method_slots[i] = r; };
       if (a.background) {
         ++method_background;
-        execute(a, "method", std::nullopt, [this, i](ActivityRun r) {
-          method_slots[i] = std::move(r);
-          --method_background;
-          method_maybe_done();
-        });
+        execute(
+            a, "method", std::nullopt,
+            [this](ActivityRun) {
+              --method_background;
+              method_maybe_done();
+            },
+            record);
         continue;
       }
-      execute(a, "method", std::nullopt, [this, i](ActivityRun r) {
-        method_slots[i] = std::move(r);
-        method_next();
-      });
+      execute(a, "method", std::nullopt, [this](ActivityRun) { method_next(); }, record);
       return;
     }
   }
@@ -393,25 +400,25 @@ struct ExperimentRunner::State : std::enable_shared_from_this<State> {
 
   void rollback_next() {
     while (true) {
-      if (rollback_next_index == exp.rollbacks.size() || status == RunStatus::aborted) {
+      if (rollback_next_index == exp.rollbacks.size()) {
         rollback_walk_done = true;
         return rollback_maybe_done();
       }
       const std::size_t i = rollback_next_index++;
       const Activity& a = exp.rollbacks[i];
+      auto record = [this, i](const ActivityRun& r) { rollback_slots[i] = r; };
       if (a.background) {
         ++rollback_background;
-        execute(a, "rollback", std::nullopt, [this, i](ActivityRun r) {
-          rollback_slots[i] = std::move(r);
-          --rollback_background;
-          rollback_maybe_done();
-        });
+        execute(
+            a, "rollback", std::nullopt,
+            [this](ActivityRun) {
+              --rollback_background;
+              rollback_maybe_done();
+            },
+            record);
         continue;
       }
-      execute(a, "rollback", std::nullopt, [this, i](ActivityRun r) {
-        rollback_slots[i] = std::move(r);
-        rollback_next();
-      });
+      execute(a, "rollback", std::nullopt, [this](ActivityRun) { rollback_next(); }, record);
       return;
     }
   }

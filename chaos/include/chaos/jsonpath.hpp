@@ -7,6 +7,7 @@
 // No filters, slices, unions or script expressions: a path using them is rejected at load time.
 #pragma once
 
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
