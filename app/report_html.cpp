@@ -61,7 +61,7 @@ constexpr std::string_view kScript = R"js(
       font: 'system-ui, -apple-system, Segoe UI, Roboto, sans-serif',
       view: { stroke: '#d9e2ec' },
       axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#eef2f6' },
-      legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 320 },
+      legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 320, titleLimit: 320 },
       title: { fontSize: 14, anchor: 'start' }
     }
   };

@@ -21,11 +21,11 @@ const std::vector<KeyMetric>& key_metrics() {
       {"success_rate", "call success rate", true},
       {"recovery.time_to_first_success_s", "time to first success after recovery (s)", false},
       {"recovery.time_to_closed_s", "time to breaker CLOSED after recovery (s)", false},
-      {"metrics.wasted_cooldown_s", "wasted cool-down: OPEN with a ready endpoint (s)", false},
-      {"transitions.half_open_to_open", "failed half-open trials", false},
-      {"metrics.attempts_without_endpoint", "attempts sent with no ready endpoint", false},
-      {"metrics.retry_amplification", "retry amplification (attempts per call)", false},
-      {"metrics.peak_backend_queue", "peak backend queue", false},
+      {"wasted_cooldown_s", "wasted cool-down: OPEN with a ready endpoint (s)", false},
+      {"failed_half_open_trials", "failed half-open trials", false},
+      {"attempts_without_ready_endpoint", "attempts sent with no ready endpoint", false},
+      {"retry_amplification", "retry amplification (attempts per call)", false},
+      {"peak_backend_queue", "peak backend queue", false},
   };
   return metrics;
 }
@@ -34,6 +34,7 @@ namespace {
 
 struct Axis {
   std::string name;
+  std::string key;          // field name in the chart data (Vega-Lite reads dots as nesting)
   std::string kind;         // values, linear, log, profiles
   json levels = json::array();  // grid levels / profile names, in order
   bool numeric = true;
@@ -57,6 +58,7 @@ SweepInfo read_info(const fs::path& dir) {
   for (const auto& a : m["axes"]) {
     Axis axis;
     axis.name = a.at("name");
+    axis.key = "axis" + std::to_string(info.axes.size());
     axis.kind = a.value("kind", "values");
     if (axis.kind == "profiles") {
       for (const auto& p : a["profiles"]) axis.levels.push_back(p["name"]);
@@ -70,6 +72,13 @@ SweepInfo read_info(const fs::path& dir) {
   return info;
 }
 
+// Chart data field of a metric statistic: dots in names would read as nested fields.
+std::string fk(const std::string& metric, const char* stat) {
+  std::string k;
+  for (char c : metric) k += (c == '.') ? '_' : c;
+  return k + "__" + stat;
+}
+
 bool has_metric(const sim::SweepStats& st, const std::string& m) {
   return std::find(st.metrics.begin(), st.metrics.end(), m) != st.metrics.end();
 }
@@ -78,7 +87,7 @@ bool has_metric(const sim::SweepStats& st, const std::string& m) {
 bool discrete_axis(const SweepInfo& info, const Axis& a) { return info.design == "grid" || !a.numeric; }
 
 json axis_encoding(const SweepInfo& info, const Axis& a, bool as_ordinal) {
-  json e = {{"field", a.name}, {"title", a.name}};
+  json e = {{"field", a.key}, {"title", a.name}};
   if (as_ordinal || !a.numeric) {
     e["type"] = a.numeric ? "ordinal" : "nominal";
     json sort = json::array();
@@ -87,29 +96,42 @@ json axis_encoding(const SweepInfo& info, const Axis& a, bool as_ordinal) {
     e["axis"] = {{"labelAngle", 0}};
   } else {
     e["type"] = "quantitative";
-    if (a.kind == "log") e["scale"] = {{"type", "log"}};
+    // Cool-downs and timeouts are usually spaced by factors: a log scale keeps them apart.
+    double lo = 0, hi = 0;
+    bool positive = !a.levels.empty();
+    for (const auto& v : a.levels) {
+      if (!v.is_number() || v.get<double>() <= 0) {
+        positive = false;
+        break;
+      }
+      const double d = v.get<double>();
+      lo = lo == 0 ? d : std::min(lo, d);
+      hi = std::max(hi, d);
+    }
+    if (a.kind == "log" || (positive && hi / lo >= 20)) e["scale"] = {{"type", "log"}};
   }
   return e;
 }
 
-json point_rows(const sim::SweepStats& st, const std::vector<std::string>& metrics) {
+json point_rows(const SweepInfo& info, const sim::SweepStats& st, const std::vector<std::string>& metrics) {
   json rows = json::array();
   for (const auto& p : st.points) {
     json r = {{"point", p.point}, {"runs", p.runs}};
-    for (auto it = p.params.begin(); it != p.params.end(); ++it) r[it.key()] = it.value();
+    for (const auto& a : info.axes)
+      if (p.params.contains(a.name)) r[a.key] = p.params[a.name];
     for (const auto& m : metrics) {
       auto s = p.metrics.find(m);
       if (s == p.metrics.end()) continue;
-      r[m + ".mean"] = round_to(s->second.mean, 6);
-      r[m + ".lo"] = round_to(s->second.ci_lo, 6);
-      r[m + ".hi"] = round_to(s->second.ci_hi, 6);
-      r[m + ".n"] = s->second.n;
+      r[fk(m, "mean")] = round_to(s->second.mean, 6);
+      r[fk(m, "lo")] = round_to(s->second.ci_lo, 6);
+      r[fk(m, "hi")] = round_to(s->second.ci_hi, 6);
+      r[fk(m, "n")] = s->second.n;
       if (s->second.has_quantiles) {
-        r[m + ".p05"] = round_to(s->second.p05, 6);
-        r[m + ".p25"] = round_to(s->second.p25, 6);
-        r[m + ".p50"] = round_to(s->second.p50, 6);
-        r[m + ".p75"] = round_to(s->second.p75, 6);
-        r[m + ".p95"] = round_to(s->second.p95, 6);
+        r[fk(m, "p05")] = round_to(s->second.p05, 6);
+        r[fk(m, "p25")] = round_to(s->second.p25, 6);
+        r[fk(m, "p50")] = round_to(s->second.p50, 6);
+        r[fk(m, "p75")] = round_to(s->second.p75, 6);
+        r[fk(m, "p95")] = round_to(s->second.p95, 6);
       }
     }
     rows.push_back(std::move(r));
@@ -118,15 +140,15 @@ json point_rows(const sim::SweepStats& st, const std::vector<std::string>& metri
 }
 
 json heatmap(const SweepInfo& info, const json& rows, const KeyMetric& m, const Axis& x, const Axis& y) {
-  const std::string field = m.name + ".mean";
+  const std::string field = fk(m.name, "mean");
   const bool grid = discrete_axis(info, x) && discrete_axis(info, y);
   json color = {{"field", field}, {"type", "quantitative"}, {"title", m.label},
                 {"scale", {{"scheme", m.higher_is_better ? "blues" : "oranges"}}},
                 {"legend", {{"orient", "right"}, {"gradientLength", 160}}}};
-  json tooltip = json::array({{{"field", x.name}}, {{"field", y.name}},
+  json tooltip = json::array({{{"field", x.key}, {"title", x.name}}, {{"field", y.key}, {"title", y.name}},
                               {{"field", field}, {"title", m.label + " (mean)"}, {"format", ".3~f"}},
-                              {{"field", m.name + ".lo"}, {"title", "95% CI low"}, {"format", ".3~f"}},
-                              {{"field", m.name + ".hi"}, {"title", "95% CI high"}, {"format", ".3~f"}},
+                              {{"field", fk(m.name, "lo")}, {"title", "95% CI low"}, {"format", ".3~f"}},
+                              {{"field", fk(m.name, "hi")}, {"title", "95% CI high"}, {"format", ".3~f"}},
                               {{"field", "runs"}}});
   const json filter = {{"filter", "isValid(datum['" + field + "'])"}};
   if (!grid) {
@@ -152,7 +174,7 @@ json heatmap(const SweepInfo& info, const json& rows, const KeyMetric& m, const 
 
 // Metric against one axis: mean with its 95% interval, one line per level of another axis.
 json metric_vs_axis(const SweepInfo& info, const json& rows, const KeyMetric& m, const Axis& x, const Axis* by) {
-  const std::string mean = m.name + ".mean";
+  const std::string mean = fk(m.name, "mean");
   json x_enc = axis_encoding(info, x, false);
   json enc = {{"x", x_enc}};
   json color;
@@ -163,20 +185,19 @@ json metric_vs_axis(const SweepInfo& info, const json& rows, const KeyMetric& m,
   }
   const json filter = {{"filter", "isValid(datum['" + mean + "'])"}};
   json band = {{"mark", {{"type", x.numeric ? "area" : "rule"}, {"opacity", x.numeric ? 0.18 : 0.6}}},
-               {"encoding", {{"y", {{"field", m.name + ".lo"}, {"type", "quantitative"}, {"title", m.label}}},
-                             {"y2", {{"field", m.name + ".hi"}}}}}};
+               {"encoding", {{"y", {{"field", fk(m.name, "lo")}, {"type", "quantitative"}, {"title", m.label}}},
+                             {"y2", {{"field", fk(m.name, "hi")}}}}}};
   json line = {{"mark", {{"type", x.numeric ? "line" : "point"}, {"point", x.numeric}}},
                {"encoding", {{"y", {{"field", mean}, {"type", "quantitative"}, {"title", m.label}}},
-                             {"tooltip", json::array({{{"field", x.name}},
+                             {"tooltip", json::array({{{"field", x.key}, {"title", x.name}},
                                                       {{"field", mean}, {"title", "mean"}, {"format", ".3~f"}},
-                                                      {{"field", m.name + ".lo"}, {"title", "95% CI low"}, {"format", ".3~f"}},
-                                                      {{"field", m.name + ".hi"}, {"title", "95% CI high"}, {"format", ".3~f"}}})}}}};
+                                                      {{"field", fk(m.name, "lo")}, {"title", "95% CI low"}, {"format", ".3~f"}},
+                                                      {{"field", fk(m.name, "hi")}, {"title", "95% CI high"}, {"format", ".3~f"}}})}}}};
   if (!x.numeric) line["mark"] = {{"type", "point"}, {"filled", true}, {"size", 60}};
   if (by) {
     band["encoding"]["color"] = color;
-    band["encoding"]["color"]["legend"] = nullptr;
     line["encoding"]["color"] = color;
-    line["encoding"]["tooltip"].push_back({{"field", by->name}});
+    line["encoding"]["tooltip"].push_back({{"field", by->key}, {"title", by->name}});
   } else {
     band["mark"]["color"] = "#2f6f9f";
     line["mark"]["color"] = "#2f6f9f";
@@ -195,7 +216,7 @@ json distribution_chart(const SweepInfo& info, const json& rows, const KeyMetric
   json x_enc = axis_encoding(info, x, true);
   json enc = {{"x", x_enc}};
   if (by) {
-    json off = {{"field", by->name}, {"type", "nominal"}};
+    json off = {{"field", by->key}, {"type", "nominal"}, {"title", by->name}};
     json sort = json::array();
     for (const auto& v : by->levels) sort.push_back(v);
     if (!sort.empty()) off["sort"] = sort;
@@ -204,22 +225,22 @@ json distribution_chart(const SweepInfo& info, const json& rows, const KeyMetric
     color["title"] = by->name;
     enc["color"] = color;
   }
-  const json tooltip = json::array({{{"field", x.name}},
-                                    {{"field", f + ".p05"}, {"title", "p5"}, {"format", ".2f"}},
-                                    {{"field", f + ".p25"}, {"title", "p25"}, {"format", ".2f"}},
-                                    {{"field", f + ".p50"}, {"title", "median"}, {"format", ".2f"}},
-                                    {{"field", f + ".p75"}, {"title", "p75"}, {"format", ".2f"}},
-                                    {{"field", f + ".p95"}, {"title", "p95"}, {"format", ".2f"}},
-                                    {{"field", f + ".n"}, {"title", "runs with a value"}}});
-  const json filter = {{"filter", "isValid(datum['" + f + ".p50'])"}};
+  const json tooltip = json::array({{{"field", x.key}, {"title", x.name}},
+                                    {{"field", fk(f, "p05")}, {"title", "p5"}, {"format", ".2f"}},
+                                    {{"field", fk(f, "p25")}, {"title", "p25"}, {"format", ".2f"}},
+                                    {{"field", fk(f, "p50")}, {"title", "median"}, {"format", ".2f"}},
+                                    {{"field", fk(f, "p75")}, {"title", "p75"}, {"format", ".2f"}},
+                                    {{"field", fk(f, "p95")}, {"title", "p95"}, {"format", ".2f"}},
+                                    {{"field", fk(f, "n")}, {"title", "runs with a value"}}});
+  const json filter = {{"filter", "isValid(datum['" + fk(f, "p50") + "'])"}};
   json whisker = {{"mark", {{"type", "rule"}}},
-                  {"encoding", {{"y", {{"field", f + ".p05"}, {"type", "quantitative"}, {"title", m.label}}},
-                                {"y2", {{"field", f + ".p95"}}}}}};
+                  {"encoding", {{"y", {{"field", fk(f, "p05")}, {"type", "quantitative"}, {"title", m.label}}},
+                                {"y2", {{"field", fk(f, "p95")}}}}}};
   json box = {{"mark", {{"type", "bar"}, {"width", {{"band", 0.7}}}}},
-              {"encoding", {{"y", {{"field", f + ".p25"}, {"type", "quantitative"}}}, {"y2", {{"field", f + ".p75"}}},
+              {"encoding", {{"y", {{"field", fk(f, "p25")}, {"type", "quantitative"}}}, {"y2", {{"field", fk(f, "p75")}}},
                             {"tooltip", tooltip}}}};
   json median = {{"mark", {{"type", "tick"}, {"color", "#1f2933"}, {"thickness", 2}, {"bandSize", 16}}},
-                 {"encoding", {{"y", {{"field", f + ".p50"}, {"type", "quantitative"}}}}}};
+                 {"encoding", {{"y", {{"field", fk(f, "p50")}, {"type", "quantitative"}}}}}};
   if (!by) {
     box["mark"]["color"] = "#f4a261";
     whisker["mark"]["color"] = "#52606d";
@@ -277,7 +298,7 @@ void add_sweep_sections(ReportPage& page, const std::string& dir_text) {
   std::vector<std::string> wanted;
   for (const auto& m : key_metrics())
     if (has_metric(st, m.name)) wanted.push_back(m.name);
-  const json rows = point_rows(st, wanted);
+  const json rows = point_rows(info, st, wanted);
 
   ReportSection s;
   s.title = "Sweep: " + dir.filename().string();
@@ -306,7 +327,7 @@ void add_sweep_sections(ReportPage& page, const std::string& dir_text) {
     for (const auto& m : key_metrics()) {
       if (!has_metric(st, m.name)) continue;
       if (m.name != "success_rate" && m.name != "recovery.time_to_first_success_s" && m.name != "recovery.time_to_closed_s" &&
-          m.name != "metrics.wasted_cooldown_s")
+          m.name != "wasted_cooldown_s")
         continue;
       s.chart({"Heatmap: " + m.label,
                "Mean " + m.label + " at every combination of " + x->name + " and " + y->name + " (" +

@@ -234,31 +234,30 @@ void set_pointer(json& doc, const std::string& pointer, const json& value, const
     throw ConfigError(where + ": " + pointer + ": not a valid JSON pointer");
   }
   if (ptr.empty()) throw ConfigError(where + ": " + pointer + ": cannot replace the whole scenario");
-  const json::json_pointer parent = ptr.parent_pointer();
-  if (!doc.contains(parent))
-    throw ConfigError(where + ": " + pointer + ": " + (parent.empty() ? std::string("/") : parent.to_string()) +
-                      " does not exist in the scenario");
-  json& p = doc.at(parent);
-  const std::string leaf = ptr.back();
-  if (p.is_object()) {
-    p[leaf] = value;
-  } else if (p.is_array()) {
-    std::size_t idx = 0;
-    try {
-      std::size_t used = 0;
-      idx = std::stoul(leaf, &used);
-      if (used != leaf.size()) throw std::invalid_argument(leaf);
-    } catch (const std::exception&) {
-      throw ConfigError(where + ": " + pointer + ": \"" + leaf + "\" is not an index of the array " + parent.to_string());
+  // The same walk as `chaoslab run --set` (sim::apply_override): objects get missing members (the
+  // scenario validator then rejects unknown keys), arrays need an existing index.
+  std::vector<std::string> tokens;
+  for (json::json_pointer p = ptr; !p.empty(); p = p.parent_pointer()) tokens.insert(tokens.begin(), p.back());
+  json* node = &doc;
+  std::string at;
+  for (const auto& t : tokens) {
+    at += "/" + escape_token(t);
+    if (node->is_null()) *node = json::object();
+    if (node->is_object()) {
+      node = &(*node)[t];
+    } else if (node->is_array()) {
+      const bool digits = !t.empty() && t.find_first_not_of("0123456789") == std::string::npos;
+      const std::size_t idx = digits && t.size() < 19 ? static_cast<std::size_t>(std::stoull(t)) : 0;
+      if (!digits || idx >= node->size())
+        throw ConfigError(where + ": " + pointer + ": " + at + " is not an element of the array (it has " +
+                          std::to_string(node->size()) + ")");
+      node = &(*node)[idx];
+    } else {
+      throw ConfigError(where + ": " + pointer + ": " + at + " is inside a " + node->type_name() +
+                        ", not an object or array");
     }
-    if (idx >= p.size())
-      throw ConfigError(where + ": " + pointer + ": index " + leaf + " is past the end of " + parent.to_string() +
-                        " (" + std::to_string(p.size()) + " elements)");
-    p[idx] = value;
-  } else {
-    throw ConfigError(where + ": " + pointer + ": " + parent.to_string() + " is a " + p.type_name() +
-                      ", not an object or array");
   }
+  *node = value;
 }
 
 SweepSpec parse_sweep(const json& doc, const std::string& file, const std::filesystem::path& base_dir) {

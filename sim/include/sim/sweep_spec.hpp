@@ -81,8 +81,8 @@ std::vector<Override> point_overrides(const SweepSpec& spec, const SweepPoint& p
 // {"axis name": value, ...} in axis order, as written to runs.jsonl.
 nlohmann::ordered_json point_params(const SweepSpec& spec, const SweepPoint& p);
 
-// Sets `pointer` in `doc` to `value`. The parent must exist and be an object (the leaf may be
-// new: the scenario validator rejects unknown keys) or an array with the index in range.
+// Sets `pointer` in `doc` to `value` as `chaoslab run --set` does: missing object members on the
+// way are created (the scenario validator rejects unknown keys), array indices must exist.
 // Throws ConfigError("<where>: <pointer>: ...") otherwise.
 void set_pointer(nlohmann::json& doc, const std::string& pointer, const nlohmann::json& value,
                  const std::string& where);

@@ -1,0 +1,109 @@
+#include "sim/sweep_sim.hpp"
+
+#include <cmath>
+#include <deque>
+#include <mutex>
+
+#include "policies/error.hpp"
+#include "sim/run.hpp"
+#include "sim/scenario.hpp"
+
+namespace chaoslab::sim {
+
+using nlohmann::json;
+
+namespace {
+
+Scenario load_point(const SweepSpec& spec, const std::vector<Override>& overrides) {
+  json doc = spec.scenario;
+  for (const auto& [ptr, value] : overrides) set_pointer(doc, ptr, value, spec.scenario_file.string());
+  return load_scenario(doc, spec.scenario_file.string());
+}
+
+class ScenarioRun final : public PointRun {
+ public:
+  explicit ScenarioRun(std::shared_ptr<const Scenario> s) : scenario_(std::move(s)) {}
+  std::string run(std::uint64_t seed) override { return run_scenario(*scenario_, seed).summary.to_json(); }
+
+ private:
+  std::shared_ptr<const Scenario> scenario_;
+};
+
+class ScenarioModel final : public SweepModel {
+ public:
+  explicit ScenarioModel(const SweepSpec& spec) : spec_(spec) {}
+
+  std::unique_ptr<PointRun> prepare(const std::vector<Override>& overrides) const override {
+    json key_j = json::array();
+    for (const auto& [p, v] : overrides) key_j.push_back({p, v});
+    const std::string key = key_j.dump();
+    {
+      std::lock_guard lock(mu_);
+      for (const auto& [k, s] : cache_)
+        if (k == key) return std::make_unique<ScenarioRun>(s);
+    }
+    auto s = std::make_shared<const Scenario>(load_point(spec_, overrides));
+    std::lock_guard lock(mu_);
+    cache_.emplace_back(key, s);
+    if (cache_.size() > 16) cache_.pop_front();
+    return std::make_unique<ScenarioRun>(s);
+  }
+
+ private:
+  const SweepSpec& spec_;
+  mutable std::mutex mu_;
+  // The last points prepared: workers run the seeds of the same few points at a time.
+  mutable std::deque<std::pair<std::string, std::shared_ptr<const Scenario>>> cache_;
+};
+
+}  // namespace
+
+std::unique_ptr<SweepModel> make_scenario_model(const SweepSpec& spec) { return std::make_unique<ScenarioModel>(spec); }
+
+void validate_sweep(const SweepSpec& spec) {
+  SweepPoint base;
+  base.values.resize(spec.axes.size());
+  base.profile.assign(spec.axes.size(), -1);
+  for (std::size_t a = 0; a < spec.axes.size(); ++a) {
+    const auto& axis = spec.axes[a];
+    if (axis.kind == SweepAxis::Kind::profiles) {
+      base.values[a] = axis.profiles[0].name;
+      base.profile[a] = 0;
+    } else {
+      base.values[a] = axis.values.empty() ? json(axis.from) : axis.values[0];
+    }
+  }
+  auto check = [&](const SweepPoint& p, const std::string& where) {
+    try {
+      (void)load_point(spec, point_overrides(spec, p));
+    } catch (const ConfigError& e) {
+      throw ConfigError(spec.file + ": " + where + ": " + e.what());
+    }
+  };
+  if (spec.axes.empty()) check(base, spec.set.empty() ? "/scenario" : "/set");
+  for (std::size_t a = 0; a < spec.axes.size(); ++a) {
+    const auto& axis = spec.axes[a];
+    const std::string at = "/axes/" + std::to_string(a);
+    SweepPoint p = base;
+    if (axis.kind == SweepAxis::Kind::profiles) {
+      for (std::size_t i = 0; i < axis.profiles.size(); ++i) {
+        p.values[a] = axis.profiles[i].name;
+        p.profile[a] = static_cast<int>(i);
+        check(p, at + "/profiles/" + std::to_string(i));
+      }
+      continue;
+    }
+    std::vector<json> levels = axis.values;
+    if (axis.continuous()) {
+      levels.push_back(axis.integer ? json(static_cast<std::int64_t>(std::llround(axis.from))) : json(axis.from));
+      levels.push_back(axis.integer ? json(static_cast<std::int64_t>(std::llround(axis.to))) : json(axis.to));
+    }
+    for (std::size_t i = 0; i < levels.size(); ++i) {
+      p.values[a] = levels[i];
+      check(p, at + (axis.kind == SweepAxis::Kind::values ? "/values/" + std::to_string(i) : std::string()) +
+                   " (" + axis.name + " = " + levels[i].dump() + ")");
+    }
+  }
+}
+
+}  // namespace chaoslab::sim
