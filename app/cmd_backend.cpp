@@ -53,7 +53,12 @@ int serve(const live::BackendConfig& cfg) {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  live::BackendServer server(cfg);
+  live::BackendConfig with_log = cfg;
+  with_log.log = [](const std::string& line) {
+    std::fprintf(stderr, "chaoslab backend: %s\n", line.c_str());
+    std::fflush(stderr);
+  };
+  live::BackendServer server(with_log);
   const int port = server.bind();
   std::fprintf(stderr,
                "chaoslab backend: listening on %s:%d (FAILURE_RATE=%g SLOW_RATE=%g MAX_DELAY_MS=%d "

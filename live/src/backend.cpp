@@ -187,6 +187,8 @@ struct BackendServer::Impl {
         delay_ms = static_cast<int>(work_rng.uniform_int(0, cfg.max_delay_ms));
       fail = work_rng.bernoulli(cfg.failure_rate);
     }
+    // The drawn delay, so tests and users can check the distribution without timing noise.
+    if (delay_ms >= 0) res.set_header("X-Chaoslab-Delay-Ms", std::to_string(delay_ms));
     if (delay_ms > 0 && !sleep_for(std::chrono::milliseconds(delay_ms)))
       return json_reply(res, 503, {{"error", "shutting down"}});
     if (fail) {
@@ -234,7 +236,7 @@ struct BackendServer::Impl {
       return json_reply(res, 400, {{"error", e.what()}});
     }
     metrics.add(kFaultsApplied, {{"action", action}});
-    std::fprintf(stderr, "chaoslab backend: fault %s %s\n", action.c_str(), body.dump().c_str());
+    if (cfg.log) cfg.log("fault " + action + " " + body.dump());
     if (effect.crash) {
       json_reply(res, 200, {{"applied", action}, {"crashing", true}, {"exit_code", effect.exit_code}});
       res.set_header("Connection", "close");

@@ -21,7 +21,8 @@ bool BoundedPool::shedding() { return t_shedding; }
 void BoundedPool::enqueue(std::function<void()> fn) {
   {
     std::unique_lock lock(mu_);
-    if (jobs_.size() < max_queue_ && !stopping_) {
+    // A job for an idle worker does not wait; only the rest count against the queue bound.
+    if (jobs_.size() < idle_ + max_queue_ && !stopping_) {
       jobs_.push_back(std::move(fn));
       stats_->queued = jobs_.size();
       lock.unlock();
@@ -52,7 +53,9 @@ void BoundedPool::work() {
     std::function<void()> fn;
     {
       std::unique_lock lock(mu_);
+      ++idle_;
       cv_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
+      --idle_;
       if (jobs_.empty()) return;  // stopping, and every accepted connection was served
       fn = std::move(jobs_.front());
       jobs_.pop_front();

@@ -4,6 +4,7 @@
 
 #include <ostream>
 #include <thread>
+#include <utility>
 
 #include <httplib.h>
 

@@ -41,6 +41,8 @@ struct BackendConfig {
 
   // What "crash" does; the default is std::_Exit. Tests replace it.
   std::function<void(int)> crash;
+  // Where operational messages go (applied faults); unset: nowhere.
+  std::function<void(const std::string&)> log;
 };
 
 // Reads FAILURE_RATE, SLOW_RATE, MAX_DELAY_MS, PORT, ADMIN_TOKEN into `base`; throws ConfigError

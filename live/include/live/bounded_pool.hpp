@@ -45,6 +45,7 @@ class BoundedPool final : public httplib::TaskQueue {
   std::condition_variable cv_;
   std::deque<std::function<void()>> jobs_;
   bool stopping_ = false;
+  std::size_t idle_ = 0;  // workers waiting for a job
   std::vector<std::thread> threads_;
 };
 
