@@ -178,9 +178,17 @@ struct ExperimentRunner::State : std::enable_shared_from_this<State> {
     if (a.timeout) {
       p->timeout = schedule(*a.timeout, [finish] { finish(false, nullptr, "activity took too long to complete"); });
     }
+    // A synchronous outcome is delivered after the try block, so that exceptions thrown further
+    // down the continuation are not taken for this activity's.
+    struct Outcome {
+      bool ok;
+      Json output;
+      std::string error;
+    };
+    std::optional<Outcome> now_done;
     try {
       if (const auto* py = std::get_if<PythonCall>(&a.provider)) {
-        finish(true, detail::run_python(*py, target, rng), "");
+        now_done = Outcome{true, detail::run_python(*py, target, rng), ""};
       } else if (const auto* http = std::get_if<HttpCall>(&a.provider)) {
         send_http(*http, value, 0, finish);
       } else {
@@ -191,12 +199,13 @@ struct ExperimentRunner::State : std::enable_shared_from_this<State> {
         }));
       }
     } catch (const ActivityError& e) {
-      finish(false, nullptr, e.what());
+      now_done = Outcome{false, nullptr, e.what()};
     } catch (const std::exception& e) {
       // Not an activity failure but a broken target: chaoslib aborts the run on such errors.
       status = RunStatus::aborted;
-      finish(false, nullptr, std::string("unexpected error: ") + e.what());
+      now_done = Outcome{false, nullptr, std::string("unexpected error: ") + e.what()};
     }
+    if (now_done) finish(now_done->ok, std::move(now_done->output), std::move(now_done->error));
   }
 
   template <typename Finish>
@@ -530,13 +539,18 @@ ExperimentRunner::~ExperimentRunner() {
   for (TimerId t : state_->timers) state_->rt.cancel(t);
 }
 
+// The local copies keep the state alive when on_done destroys the runner.
 void ExperimentRunner::start(std::function<void()> on_done) {
-  if (state_->started) return;
-  state_->on_done = std::move(on_done);
-  state_->start();
+  auto keep = state_;
+  if (keep->started) return;
+  keep->on_done = std::move(on_done);
+  keep->start();
 }
 
-void ExperimentRunner::interrupt() { state_->interrupt(); }
+void ExperimentRunner::interrupt() {
+  auto keep = state_;
+  keep->interrupt();
+}
 bool ExperimentRunner::finished() const { return state_->finished; }
 RunStatus ExperimentRunner::status() const { return state_->status; }
 bool ExperimentRunner::deviated() const { return state_->deviated; }

@@ -451,3 +451,19 @@ TEST_CASE("a runner destroyed mid-run cancels its timers and ignores late callba
   target.rt.run();  // the http answer at 6 s finds no runner
   CHECK(target.requests.size() == 1);
 }
+
+TEST_CASE("on_done may destroy the runner") {
+  const Experiment e = experiment_from(R"({"title":"t","description":"d",
+    "method":[{"type":"action","name":"a","provider":{"type":"python","module":"chaoslab.faults","func":"clear"}}]})");
+  FakeTarget target;
+  Rng rng(1);
+  auto runner = std::make_unique<ExperimentRunner>(target, e, rng);
+  bool done = false;
+  runner->start([&] {
+    done = true;
+    runner.reset();
+  });
+  target.rt.run();
+  CHECK(done);
+  CHECK_FALSE(runner);
+}
