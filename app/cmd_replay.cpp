@@ -49,6 +49,7 @@ std::vector<ReplayCall> read_json_lines(const std::vector<std::string>& lines,
                                         const std::string& file) {
   std::vector<ReplayCall> calls;
   double prev_t = -kMaxAbsSeconds;
+  json prev_json;
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const std::size_t ln = i + 1;
     std::string_view s = lines[i];
@@ -75,8 +76,9 @@ std::vector<ReplayCall> read_json_lines(const std::vector<std::string>& lines,
       line_fail(file, ln, "/t: must be a finite number within +-9e9 seconds, got " + t.dump());
     if (ts < prev_t)
       line_fail(file, ln, "/t: calls must be in time order (" + t.dump() + " comes after " +
-                              json(prev_t).dump() + ")");
+                              prev_json.dump() + ")");
     prev_t = ts;
+    prev_json = t;
     double duration = 0;
     if (j.contains("duration")) {
       const json& d = j["duration"];
