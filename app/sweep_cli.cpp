@@ -1,6 +1,7 @@
 #include "sweep_cli.hpp"
 
 #include <cstdio>
+#include <filesystem>
 
 #include "policies/error.hpp"
 
@@ -30,8 +31,11 @@ int run_sweep_reporting(const sim::SweepSpec& spec, const sim::SweepModel& model
   try {
     r = sim::run_sweep(spec, model, opts);
   } catch (const sim::SweepIoError& e) {
-    std::fprintf(stderr, "chaoslab: error: %s\nchaoslab: runs written before the error are kept; free space or fix the "
-                         "directory, then rerun with --resume\n", e.what());
+    std::fprintf(stderr, "chaoslab: error: %s\n", e.what());
+    std::error_code ec;
+    if (std::filesystem::exists(opts.out_dir / "runs.jsonl", ec))
+      std::fprintf(stderr, "chaoslab: the runs written before the error are kept; free space or fix the directory, "
+                           "then rerun with --resume\n");
     return kExitIoError;
   }
   if (out) *out = r;

@@ -70,6 +70,13 @@ std::int64_t need_int(const json& v, const std::string& at, const Where& w, std:
   return n;
 }
 
+// Seeds: any integer from 0 to 2^64-1 (JSON built in code holds small ones as signed).
+std::uint64_t need_uint64(const json& v, const std::string& at, const Where& w) {
+  if (v.is_number_unsigned()) return v.get<std::uint64_t>();
+  if (v.is_number_integer() && v.get<std::int64_t>() >= 0) return static_cast<std::uint64_t>(v.get<std::int64_t>());
+  w.fail(at, "expected a non-negative integer, got " + v.dump());
+}
+
 // Range values print with 12 significant digits so that 0.1 steps stay 0.3, not 0.30000000000000004.
 double tidy(double v, bool integer) {
   if (integer) return static_cast<double>(std::llround(v));
@@ -233,7 +240,7 @@ void set_pointer(json& doc, const std::string& pointer, const json& value, const
   } catch (const json::exception&) {
     throw ConfigError(where + ": " + pointer + ": not a valid JSON pointer");
   }
-  if (ptr.empty()) throw ConfigError(where + ": " + pointer + ": cannot replace the whole scenario");
+  if (ptr.empty()) throw ConfigError(where + ": the empty pointer \"\" would replace the whole scenario");
   // The same walk as `chaoslab run --set` (sim::apply_override): objects get missing members (the
   // scenario validator then rejects unknown keys), arrays need an existing index.
   std::vector<std::string> tokens;
@@ -293,8 +300,7 @@ SweepSpec parse_sweep(const json& doc, const std::string& file, const std::files
       spec.design.samples = static_cast<int>(need_int(*samples, "/design/samples", w, 1));
     }
     if (auto s = d->find("seed"); s != d->end()) {
-      if (!s->is_number_unsigned()) w.fail("/design/seed", "expected a non-negative integer");
-      spec.design.seed = s->get<std::uint64_t>();
+      spec.design.seed = need_uint64(*s, "/design/seed", w);
     }
   }
 
@@ -336,8 +342,7 @@ SweepSpec parse_sweep(const json& doc, const std::string& file, const std::files
       if (c == s->end()) w.fail("/seeds/count", "missing (runs per point)");
       spec.seeds = static_cast<int>(need_int(*c, "/seeds/count", w, 1));
       if (auto f = s->find("first"); f != s->end()) {
-        if (!f->is_number_unsigned()) w.fail("/seeds/first", "expected a non-negative integer");
-        spec.first_seed = f->get<std::uint64_t>();
+        spec.first_seed = need_uint64(*f, "/seeds/first", w);
       }
     } else {
       spec.seeds = static_cast<int>(need_int(*s, "/seeds", w, 1));
