@@ -1,0 +1,100 @@
+// Simulator speed, tracing off. Prints figures; asserts nothing.
+//   1. hold model on the bare EventQueue (plain events and std::function events), several queue sizes
+//   2. the real model: events per second over lab3-chaos runs
+//   3. lab3-chaos runs (10 virtual minutes each) per second on one core
+// Median of several repetitions. Usage: bench_sim [repetitions] [scenario]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "policies/rng.hpp"
+#include "sim/event_queue.hpp"
+#include "sim/run.hpp"
+#include "sim/scenario.hpp"
+
+using namespace chaoslab;
+using namespace chaoslab::sim;
+
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+struct Hold {
+  EventQueue* q;
+  Rng* rng;
+};
+
+void hold_event(void* ctx, std::uint64_t) {
+  auto* h = static_cast<Hold*>(ctx);
+  h->q->schedule(h->q->now() + Duration(static_cast<std::int64_t>(h->rng->exponential(1e6))), hold_event, ctx);
+}
+
+// The classic hold model: each event schedules one more at now + Exp(1 ms).
+double hold_rate(int pending, bool function_events, std::uint64_t n) {
+  EventQueue q;
+  Rng rng(1);
+  Hold h{&q, &rng};
+  std::function<void()> again;
+  again = [&] { q.schedule(q.now() + Duration(static_cast<std::int64_t>(rng.exponential(1e6))), [&] { again(); }); };
+  for (int i = 0; i < pending; ++i) {
+    const Instant at(Duration(static_cast<std::int64_t>(rng.exponential(1e6))));
+    if (function_events) {
+      q.schedule(at, [&] { again(); });
+    } else {
+      q.schedule(at, hold_event, &h);
+    }
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  while (q.processed() < n) q.step();
+  return static_cast<double>(n) / seconds_since(t0);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int reps = argc > 1 ? std::max(1, std::atoi(argv[1])) : 5;
+  const std::string path = argc > 2 ? argv[2] : std::string(CHAOSLAB_SOURCE_DIR) + "/scenarios/lab3-chaos.json";
+
+  std::printf("hold model (EventQueue alone), median of %d:\n", reps);
+  for (int pending : {16, 1000, 100000}) {
+    for (bool fn : {false, true}) {
+      std::vector<double> r;
+      for (int i = 0; i < reps; ++i) r.push_back(hold_rate(pending, fn, 5'000'000));
+      std::printf("  %6d pending, %-18s %7.2f M events/s\n", pending, fn ? "std::function" : "plain events",
+                  median(r) / 1e6);
+    }
+  }
+
+  const Scenario sc = load_scenario_file(path);
+  std::printf("\n%s (%g virtual s per run), tracing off, median of %d:\n", path.c_str(),
+              to_seconds(sc.duration), reps);
+  const int runs = 2000;
+  std::vector<double> runs_per_s, events_per_s;
+  std::uint64_t check = 0;
+  for (int rep = 0; rep < reps; ++rep) {
+    std::uint64_t events = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < runs; ++i) {
+      const RunResult r = run_scenario(sc, run_seed(sc.seed, static_cast<std::uint64_t>(i)));
+      events += r.summary.events;
+      check += r.summary.calls.ok;
+    }
+    const double s = seconds_since(t0);
+    runs_per_s.push_back(runs / s);
+    events_per_s.push_back(static_cast<double>(events) / s);
+  }
+  std::printf("  %.0f runs/s per core, %.2f M events/s (real model), %.0f events per run\n",
+              median(runs_per_s), median(events_per_s) / 1e6, median(events_per_s) / median(runs_per_s));
+  std::printf("  (checksum %llu)\n", static_cast<unsigned long long>(check));
+  return 0;
+}
