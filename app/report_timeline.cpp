@@ -406,11 +406,14 @@ void add_timeline_sections(ReportPage& page, const Timeline& tl) {
   const double width = 860;
   json panels = json::array({breaker_panel(tl, width), outcome_panel(tl, width)});
   if (json lanes = lanes_panel(tl, width); !lanes.is_null()) panels.push_back(lanes);
-  s.chart({"Breaker state timeline (the lab's Figure C)",
-           "Top: the breaker state of each client over time; the shaded band runs from each chaos action to the "
-           "moment a ready endpoint exists again. Middle: logical calls by final outcome. Bottom: the phase of "
-           "every pod and the chaos activities. A breaker still OPEN after the band ends is cool-down wasted on a "
-           "backend that was already back.",
+  const bool has_lanes = !tl.pods.empty() || !tl.chaos.empty();
+  std::string caption = "Top: the breaker state of each client over time";
+  caption += tl.chaos.empty() ? "." : "; the shaded band runs from each chaos action to the moment a ready endpoint exists again.";
+  caption += " Middle: logical calls by final outcome.";
+  if (has_lanes) caption += " Bottom: the phase of every pod and the chaos activities.";
+  if (!tl.chaos.empty())
+    caption += " A breaker still OPEN after the band ends is cool-down wasted on a backend that was already back.";
+  s.chart({"Breaker state timeline (the lab's Figure C)", caption,
            {{"vconcat", panels}, {"spacing", 14}, {"resolve", {{"scale", {{"x", "shared"}, {"color", "independent"}}}}}}});
 
   if (json b = attempts_chart(tl); !b.is_null())
