@@ -51,7 +51,8 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const SpawnOpti
 
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
-  const int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (o.append ? O_APPEND : O_TRUNC);
+  // No O_CLOEXEC: the file is opened as the child's own stdout/stderr and must survive exec.
+  const int flags = O_WRONLY | O_CREAT | (o.append ? O_APPEND : O_TRUNC);
   if (!o.stdin_path.empty())
     posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, o.stdin_path.c_str(), O_RDONLY, 0);
   if (!o.stdout_path.empty())

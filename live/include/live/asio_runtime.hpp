@@ -16,6 +16,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 
@@ -58,6 +59,16 @@ class AsioRuntime final : public Runtime {
     post([fn = std::move(fn), result]() mutable { result->set_value(fn()); });
     if (fut.wait_for(wait) != std::future_status::ready) return std::nullopt;
     return fut.get();
+  }
+
+  // Runs `work` (blocking: an HTTP request, a child process) on the worker pool and then
+  // `done(result)` on the io thread. Call on the io thread.
+  template <class Work, class Done>
+  void offload(Work work, Done done) {
+    boost::asio::post(pool_, [this, work = std::move(work), done = std::move(done)]() mutable {
+      auto result = work();
+      post([done = std::move(done), result = std::move(result)]() mutable { done(std::move(result)); });
+    });
   }
 
   const HttpUrl& target_url(TargetId id) const { return targets_.at(id); }
