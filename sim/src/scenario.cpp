@@ -30,7 +30,11 @@ std::string type_of(const json& j) {
 
 std::string fmt(double v) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
+  if (v == std::floor(v) && std::fabs(v) < 1e15) {
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+  } else {
+    std::snprintf(buf, sizeof buf, "%g", v);
+  }
   return buf;
 }
 
@@ -59,13 +63,14 @@ class Obj {
   const json& get(const char* k) const { return j_.at(k); }
   const std::string& file() const { return file_; }
 
+  // lo < 0 means "> 0" (a positive number).
   double number(const char* k, double lo, double hi, double fallback) const {
     if (!has(k)) return fallback;
     const json& v = get(k);
     if (!v.is_number()) fail(at(k), "expected a number, got " + type_of(v));
     const double x = v.get<double>();
-    if (!std::isfinite(x) || x < lo || x > hi)
-      fail(at(k), "must be between " + fmt(lo) + " and " + fmt(hi) + ", got " + v.dump());
+    if (lo < 0 ? !(x > 0) : !(x >= lo)) fail(at(k), (lo < 0 ? "must be > 0" : "must be >= " + fmt(lo)) + ", got " + v.dump());
+    if (!std::isfinite(x) || x > hi) fail(at(k), "must be <= " + fmt(hi) + ", got " + v.dump());
     return x;
   }
   Duration seconds(const char* k, double lo, double hi, Duration fallback) const {
@@ -141,8 +146,8 @@ ProbeConfig load_probe(const json& j, const std::string& file, const std::string
   Obj o(j, file, ptr, {"initial_delay_s", "period_s", "timeout_s", "success_threshold", "failure_threshold"});
   ProbeConfig p;
   p.initial_delay = o.seconds("initial_delay_s", 0, 86400, p.initial_delay);
-  p.period = o.seconds("period_s", 0.001, 86400, p.period);
-  p.timeout = o.seconds("timeout_s", 0.001, 86400, p.timeout);
+  p.period = o.seconds("period_s", -1, 86400, p.period);
+  p.timeout = o.seconds("timeout_s", -1, 86400, p.timeout);
   p.success_threshold = o.integer("success_threshold", 1, 1000, p.success_threshold);
   p.failure_threshold = o.integer("failure_threshold", 1, 1000, p.failure_threshold);
   return p;
@@ -314,7 +319,7 @@ Scenario load_scenario(const json& doc, const std::string& file) {
   if (top.has("description") && !doc.at("description").is_string())
     top.fail("/description", "expected a string, got " + type_of(doc.at("description")));
   if (!top.has("duration_s")) top.fail("", "missing required key \"duration_s\"");
-  s.duration = top.seconds("duration_s", 0.000001, kMaxSeconds, Duration{0});
+  s.duration = top.seconds("duration_s", -1, kMaxSeconds, Duration{0});
   if (top.has("seed")) {
     const json& v = doc.at("seed");
     if (!v.is_number_integer() || (!v.is_number_unsigned() && v.get<long long>() < 0))
