@@ -1,0 +1,101 @@
+// Test helpers for the sweep, merge, tune and report tests: run the real chaoslab binary (or a
+// shell) as a child process with its output captured in files, and scratch directories.
+#pragma once
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+extern char** environ;
+
+namespace chaoslab::test {
+
+inline std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct ScratchDir {
+  std::filesystem::path dir;
+  explicit ScratchDir(const std::string& tag) {
+    std::string tmpl = (std::filesystem::temp_directory_path() / ("chaoslab-" + tag + "-XXXXXX")).string();
+    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+    dir = tmpl;
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+  std::filesystem::path operator/(const std::string& name) const { return dir / name; }
+};
+
+struct ProcResult {
+  int exit_code = -1;  // -signal when killed by a signal
+  std::string out, err;
+};
+
+// Starts argv[0] (a path) with stdout/stderr redirected to files; returns the pid.
+inline pid_t spawn(const std::vector<std::string>& argv, const std::filesystem::path& out,
+                   const std::filesystem::path& err) {
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, args[0], &fa, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) throw std::runtime_error("cannot start " + argv[0]);
+  return pid;
+}
+
+inline int wait_exit(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+  }
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return -WTERMSIG(status);
+  return -1000;
+}
+
+inline ProcResult run(const std::vector<std::string>& argv, const std::filesystem::path& scratch) {
+  static int n = 0;
+  const auto out = scratch / ("proc-" + std::to_string(++n) + ".out");
+  const auto err = scratch / ("proc-" + std::to_string(n) + ".err");
+  ProcResult r;
+  r.exit_code = wait_exit(spawn(argv, out, err));
+  r.out = slurp(out);
+  r.err = slurp(err);
+  return r;
+}
+
+// chaoslab ARGS...
+inline ProcResult run_chaoslab(std::vector<std::string> args, const std::filesystem::path& scratch) {
+  args.insert(args.begin(), CHAOSLAB_BINARY);
+  return run(args, scratch);
+}
+
+inline std::size_t count_lines(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::size_t n = 0;
+  std::string line;
+  while (std::getline(in, line)) n += in.eof() ? 0 : 1;
+  return n;
+}
+
+}  // namespace chaoslab::test
