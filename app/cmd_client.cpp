@@ -16,9 +16,9 @@
 #include "commands.hpp"
 #include "live/client_service.hpp"
 #include "live/env.hpp"
-#include "live/scenario_reader.hpp"
 #include "policies/config.hpp"
 #include "policies/error.hpp"
+#include "sim/scenario.hpp"
 
 namespace chaoslab::app {
 
@@ -43,8 +43,9 @@ ClientConfig client_config(const ClientFlags& f, std::string* scenario_name) {
     cfg = parse_client(parse_json_text(text, *f.config_file), *f.config_file);
     if (auto u = live::env_value(env, "BACKEND_URL")) cfg.target = *u;
   } else if (f.scenario_file) {
-    const auto sc = live::read_live_scenario(*f.scenario_file);
-    cfg = sc.client;
+    // The scenario's first client, validated by the simulator's loader (manifests included).
+    const sim::Scenario sc = sim::load_scenario_file(*f.scenario_file);
+    cfg = sc.clients.front().config;
     *scenario_name = sc.name;
     if (auto u = live::env_value(env, "BACKEND_URL")) cfg.target = *u;
   } else {
