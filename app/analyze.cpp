@@ -78,8 +78,6 @@ std::string fmt(const char* f, double v) {
 }
 
 void add_lab_notes(Analysis& a, const LabLogFacts& f) {
-  const auto& n = a.notes;
-  (void)n;
   if (f.leading_partial_call)
     a.notes.push_back("the log starts inside a call: that call counts, its latency does not");
   if (f.trailing_partial_call)
@@ -87,7 +85,11 @@ void add_lab_notes(Analysis& a, const LabLogFacts& f) {
   if (f.inferred_attempts)
     a.notes.push_back(std::to_string(f.inferred_attempts) + " attempts without an 'HTTP Request' line were inferred (" +
                       std::to_string(f.inferred_timeouts) + " timeouts: at least 1.9 s after the attempt began; " +
-                      std::to_string(f.inferred_refused) + " refused)");
+                      std::to_string(f.inferred_refused) + " refused: failed sooner)");
+  if (f.inferred_before_start)
+    a.notes.push_back(std::to_string(f.inferred_before_start) +
+                      " inferred attempts are stamped before their retry wait was over: the pod's clock stepped "
+                      "back there");
   if (f.unexpected_sequences)
     a.notes.push_back(std::to_string(f.unexpected_sequences) +
                       " calls have a line order the lab client cannot produce: their counts are approximate");
@@ -227,8 +229,10 @@ ojson lab_json(const LabLogFacts& f) {
                       {"open_printed_result_ok", f.open_printed_result_ok},
                       {"closed_printed_breaker_open", f.closed_printed_breaker_open}};
   j["half_open_at_call_entry"] = f.half_open_at_call_entry;
-  j["inferred_attempts"] = {
-      {"total", f.inferred_attempts}, {"timeout", f.inferred_timeouts}, {"refused", f.inferred_refused}};
+  j["inferred_attempts"] = {{"total", f.inferred_attempts},
+                            {"timeout", f.inferred_timeouts},
+                            {"refused", f.inferred_refused},
+                            {"stamped_before_start", f.inferred_before_start}};
   j["unexpected_sequences"] = f.unexpected_sequences;
   j["stamps_out_of_order"] = f.stamps_out_of_order;
   j["leading_partial_call"] = f.leading_partial_call;

@@ -112,6 +112,7 @@ class Replayer {
   void infer_attempt(Instant t, std::optional<OutcomeKind> known) {
     const auto start = attempt_start();
     const Duration latency = start && *start <= t ? t - *start : Duration{0};
+    if (start && *start > t) ++f_.inferred_before_start;
     OutcomeKind kind;
     if (known) {
       kind = *known;
@@ -272,8 +273,9 @@ LabLogFacts replay_lab_log(const std::vector<LabRecord>& records, const std::str
     const Instant start_t{std::chrono::microseconds(std::max(chaos->start.time_since_epoch().count(), first_us) - first_us)};
     extras.push_back({Instant{}, PodEvent{"backend", "Running", true}});
     extras.push_back({start_t, ChaosEvent{chaos->activity, "action", "start", "", ""}});
-    extras.push_back({end_t, ChaosEvent{chaos->activity, "action", "end", "succeeded", "from --journal " + chaos->journal}});
+    // The pod is gone when the action returns: its readiness drops first, then the action ends.
     extras.push_back({end_t, PodEvent{"backend", "Terminating", false}});
+    extras.push_back({end_t, ChaosEvent{chaos->activity, "action", "end", "succeeded", "from --journal " + chaos->journal}});
     std::optional<Instant> outage, ready;
     for (const auto& [t, responded] : times.attempts) {
       if (t < end_t) continue;

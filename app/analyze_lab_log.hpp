@@ -42,6 +42,8 @@ struct LabLogFacts {
   std::uint64_t half_open_at_call_entry = 0;      // OPEN -> HALF-OPEN logged as a call began
   // Inference.
   std::uint64_t inferred_attempts = 0, inferred_timeouts = 0, inferred_refused = 0;
+  // Inferred attempts stamped before they could have begun (the pod's wall clock stepped back).
+  std::uint64_t inferred_before_start = 0;
   std::uint64_t unexpected_sequences = 0;  // line orders the lab client cannot produce (should be 0)
   std::uint64_t stamps_out_of_order = 0;   // stamps earlier than the line before (kept at that time)
   bool leading_partial_call = false;       // the log starts inside a call (its start is unknown)
