@@ -1,6 +1,7 @@
 #include "sim/distribution.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "policies/error.hpp"
@@ -37,6 +38,20 @@ double Dist::mean() const {
 
 namespace {
 
+std::string fmt(double v) {
+  char buf[32];
+  if (v == std::floor(v) && std::fabs(v) < 1e15) {
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+  } else {
+    std::snprintf(buf, sizeof buf, "%g", v);
+  }
+  return buf;
+}
+
+std::string range_error(double max_value, const nlohmann::json& v) {
+  return "must be between 0 and " + fmt(max_value) + ", got " + v.dump();
+}
+
 [[noreturn]] void fail(const std::string& file, const std::string& pointer, const std::string& what) {
   throw ConfigError(file + ": " + (pointer.empty() ? "/" : pointer) + ": " + what);
 }
@@ -48,8 +63,7 @@ double number(const nlohmann::json& j, const char* key, const std::string& file,
   const auto& v = j.at(key);
   if (!v.is_number()) fail(file, p, "must be a number");
   const double x = v.get<double>();
-  if (!std::isfinite(x) || x < 0 || x > max_value)
-    fail(file, p, "must be between 0 and " + nlohmann::json(max_value).dump());
+  if (!std::isfinite(x) || x < 0 || x > max_value) fail(file, p, range_error(max_value, v));
   return x;
 }
 
@@ -68,8 +82,7 @@ Dist parse_dist(const nlohmann::json& j, const std::string& file, const std::str
                 double max_value) {
   if (j.is_number()) {
     const double x = j.get<double>();
-    if (!std::isfinite(x) || x < 0 || x > max_value)
-      fail(file, pointer, "must be between 0 and " + nlohmann::json(max_value).dump());
+    if (!std::isfinite(x) || x < 0 || x > max_value) fail(file, pointer, range_error(max_value, j));
     return Dist::constant(x);
   }
   if (!j.is_object())
@@ -109,8 +122,7 @@ Dist parse_dist(const nlohmann::json& j, const std::string& file, const std::str
       const std::string p = pointer + "/values/" + std::to_string(i);
       if (!vs[i].is_number()) fail(file, p, "must be a number");
       const double x = vs[i].get<double>();
-      if (!std::isfinite(x) || x < 0 || x > max_value)
-        fail(file, p, "must be between 0 and " + nlohmann::json(max_value).dump());
+      if (!std::isfinite(x) || x < 0 || x > max_value) fail(file, p, range_error(max_value, vs[i]));
       d.values.push_back(x);
     }
     return d;

@@ -20,6 +20,18 @@ struct Doc {
   YAML::Node node;
 };
 
+// n[k1][k2]... without yaml-cpp's invalid-node exceptions: a missing step gives a null node.
+YAML::Node dig(const YAML::Node& n, std::initializer_list<const char*> keys) {
+  YAML::Node cur = n;
+  for (const char* k : keys) {
+    if (!cur || !cur.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+    const YAML::Node next = cur[k];
+    if (!next) return YAML::Node(YAML::NodeType::Undefined);
+    cur.reset(next);
+  }
+  return cur;
+}
+
 [[noreturn]] void fail(const std::string& file, const std::string& path, const std::string& what) {
   throw ConfigError(file + (path.empty() ? "" : ": " + path) + ": " + what);
 }
@@ -77,9 +89,9 @@ void load_file(const fs::path& path, std::vector<Doc>& docs, std::vector<std::st
 }
 
 std::string name_of(const Doc& d) {
-  const YAML::Node md = d.node["metadata"];
-  if (!md || !md.IsMap() || !md["name"]) fail(d.file, "metadata.name", "missing");
-  return scalar(md["name"], d.file, "metadata.name");
+  const YAML::Node name = dig(d.node, {"metadata", "name"});
+  if (!name) fail(d.file, "metadata.name", "missing");
+  return scalar(name, d.file, "metadata.name");
 }
 
 const Doc* find(const std::vector<Doc>& docs, const std::string& kind, const std::string& name) {
@@ -95,10 +107,11 @@ void container_env(const std::vector<Doc>& docs, const Doc& dep, const YAML::Nod
     if (!ef.IsSequence()) fail(dep.file, cpath + ".envFrom", "expected a list");
     for (std::size_t i = 0; i < ef.size(); ++i) {
       const std::string p = cpath + ".envFrom[" + std::to_string(i) + "]";
-      const YAML::Node ref = ef[i]["configMapRef"];
+      const YAML::Node ref = dig(ef[i], {"configMapRef"});
       if (!ref) continue;  // secretRef: nothing the simulator reads
-      if (!ref["name"]) fail(dep.file, p + ".configMapRef.name", "missing");
-      const std::string cm = scalar(ref["name"], dep.file, p + ".configMapRef.name");
+      const YAML::Node refname = dig(ref, {"name"});
+      if (!refname) fail(dep.file, p + ".configMapRef.name", "missing");
+      const std::string cm = scalar(refname, dep.file, p + ".configMapRef.name");
       const Doc* d = find(docs, "ConfigMap", cm);
       if (!d) fail(dep.file, p + ".configMapRef.name", "ConfigMap '" + cm + "' is not in the manifests given");
       const YAML::Node data = d->node["data"];
@@ -115,17 +128,19 @@ void container_env(const std::vector<Doc>& docs, const Doc& dep, const YAML::Nod
     if (!e.IsSequence()) fail(dep.file, cpath + ".env", "expected a list");
     for (std::size_t i = 0; i < e.size(); ++i) {
       const std::string p = cpath + ".env[" + std::to_string(i) + "]";
-      if (!e[i]["name"]) fail(dep.file, p + ".name", "missing");
-      const std::string k = scalar(e[i]["name"], dep.file, p + ".name");
-      if (!e[i]["value"]) continue;  // valueFrom: not modelled
-      env[k] = scalar(e[i]["value"], dep.file, p + ".value");
+      const YAML::Node name = dig(e[i], {"name"});
+      if (!name) fail(dep.file, p + ".name", "missing");
+      const std::string k = scalar(name, dep.file, p + ".name");
+      const YAML::Node value = dig(e[i], {"value"});
+      if (!value) continue;  // valueFrom: not modelled
+      env[k] = scalar(value, dep.file, p + ".value");
       source[k] = dep.file + ": Deployment " + name_of(dep) + ": " + p + ".value";
     }
   }
 }
 
 YAML::Node first_container(const Doc& d, std::string& cpath) {
-  const YAML::Node cs = d.node["spec"]["template"]["spec"]["containers"];
+  const YAML::Node cs = dig(d.node, {"spec", "template", "spec", "containers"});
   cpath = "spec.template.spec.containers[0]";
   if (!cs || !cs.IsSequence() || cs.size() == 0)
     fail(d.file, "spec.template.spec.containers", "expected a non-empty list");
@@ -145,21 +160,20 @@ Manifests read_manifests(const std::vector<fs::path>& paths, const std::string& 
     m.has_deployment = true;
     m.deployment_file = dep->file;
     m.deployment = deployment;
-    const YAML::Node md = dep->node["metadata"];
-    m.ns = md["namespace"] ? scalar(md["namespace"], dep->file, "metadata.namespace") : "default";
-    const YAML::Node spec = dep->node["spec"];
+    const YAML::Node ns = dig(dep->node, {"metadata", "namespace"});
+    m.ns = ns ? scalar(ns, dep->file, "metadata.namespace") : "default";
+    const YAML::Node spec = dig(dep->node, {"spec"});
     if (!spec || !spec.IsMap()) fail(dep->file, "spec", "missing");
     if (spec["replicas"]) m.replicas = integer(spec["replicas"], dep->file, "spec.replicas", 0, 1000);
-    const YAML::Node labels = spec["template"]["metadata"]["labels"];
+    const YAML::Node labels = dig(spec, {"template", "metadata", "labels"});
     if (labels) {
       if (!labels.IsMap()) fail(dep->file, "spec.template.metadata.labels", "expected a mapping");
       for (auto it = labels.begin(); it != labels.end(); ++it)
         m.labels[it->first.as<std::string>()] =
             scalar(it->second, dep->file, "spec.template.metadata.labels." + it->first.as<std::string>());
     }
-    const YAML::Node pod = spec["template"]["spec"];
-    if (pod["terminationGracePeriodSeconds"])
-      m.grace_period = std::chrono::seconds(integer(pod["terminationGracePeriodSeconds"], dep->file,
+    if (const YAML::Node g = dig(spec, {"template", "spec", "terminationGracePeriodSeconds"}))
+      m.grace_period = std::chrono::seconds(integer(g, dep->file,
                                                     "spec.template.spec.terminationGracePeriodSeconds", 0, 86400));
     std::string cpath;
     const YAML::Node c = first_container(*dep, cpath);
@@ -183,7 +197,7 @@ Manifests read_manifests(const std::vector<fs::path>& paths, const std::string& 
     // The Service whose selector picks these pods.
     for (const auto& d : docs) {
       if (d.node["kind"].Scalar() != "Service") continue;
-      const YAML::Node sel = d.node["spec"]["selector"];
+      const YAML::Node sel = dig(d.node, {"spec", "selector"});
       if (!sel || !sel.IsMap() || sel.size() == 0) continue;
       bool match = true;
       for (auto it = sel.begin(); it != sel.end(); ++it) {
