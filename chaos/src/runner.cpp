@@ -110,10 +110,11 @@ struct ExperimentRunner::State : std::enable_shared_from_this<State> {
     return id;
   }
 
-  void emit(const std::string& activity, std::string kind, std::string phase, std::string status_text,
-            std::string detail) {
-    if (trace) trace->on_chaos(rt.now(), ChaosEvent{activity, std::move(kind), std::move(phase),
-                                                     std::move(status_text), std::move(detail)});
+  void emit(std::string_view activity, std::string_view kind, std::string_view phase, std::string_view status_text,
+            std::string_view detail) {
+    if (trace)
+      trace->on_chaos(rt.now(), ChaosEvent{std::string(activity), std::string(kind), std::string(phase),
+                                           std::string(status_text), std::string(detail)});
   }
 
   // ---- one activity: pause before, run, pause after (chaoslib activity.execute_activity) ----
@@ -145,7 +146,7 @@ struct ExperimentRunner::State : std::enable_shared_from_this<State> {
     auto p = std::make_shared<Pending>();
     p->run.activity = &a;
     p->run.start = rt.now();
-    emit(a.name, std::string(to_string(a.type)), "start", "", where);
+    emit(a.name, to_string(a.type), "start", "", where);
 
     auto complete = [this, p, &a, done = std::move(done), ended = std::move(ended)](bool ok, Json output,
                                                                                      std::string error) {
@@ -156,8 +157,8 @@ struct ExperimentRunner::State : std::enable_shared_from_this<State> {
       p->run.succeeded = ok;
       p->run.output = ok ? std::move(output) : Json(nullptr);
       p->run.error = std::move(error);
-      emit(a.name, std::string(to_string(a.type)), "end", ok ? "succeeded" : "failed",
-           ok ? summary(p->run.output) : p->run.error);
+      if (trace)  // the summary costs a dump: only when someone listens
+        emit(a.name, to_string(a.type), "end", ok ? "succeeded" : "failed", ok ? summary(p->run.output) : p->run.error);
       if (ended) ended(p->run);
       if (a.pauses.after > Duration::zero() && status != RunStatus::interrupted) {
         emit(a.name, "pause", "start", "", "after");
