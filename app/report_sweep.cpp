@@ -144,7 +144,7 @@ json heatmap(const SweepInfo& info, const json& rows, const KeyMetric& m, const 
   const bool grid = discrete_axis(info, x) && discrete_axis(info, y);
   json color = {{"field", field}, {"type", "quantitative"}, {"title", m.label},
                 {"scale", {{"scheme", m.higher_is_better ? "blues" : "oranges"}}},
-                {"legend", {{"orient", "right"}, {"gradientLength", 160}}}};
+                {"legend", {{"orient", "right"}, {"gradientLength", std::clamp(40 * static_cast<int>(y.levels.size()), 80, 200)}}}};
   json tooltip = json::array({{{"field", x.key}, {"title", x.name}}, {{"field", y.key}, {"title", y.name}},
                               {{"field", field}, {"title", m.label + " (mean)"}, {"format", ".3~f"}},
                               {{"field", fk(m.name, "lo")}, {"title", "95% CI low"}, {"format", ".3~f"}},
