@@ -128,7 +128,6 @@ class Loader {
   Experiment exp_;
   std::set<std::string> secret_names_;
   std::map<std::string, std::vector<std::pair<std::string, const OrderedJson*>>> named_;
-  std::set<std::string> resolving_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -331,11 +330,8 @@ Activity Loader::parse_activity(const OrderedJson& a, const std::string& ptr, Co
       if (*d.second != *defs.front().second)
         fail(at(ptr, "ref"), "ambiguous reference: '" + name + "' names different activities at " + prefix_ +
                                  defs.front().first + " and " + prefix_ + d.first);
-    if (resolving_.count(name)) fail(at(ptr, "ref"), "circular reference to '" + name + "'");
-    resolving_.insert(name);
-    Activity resolved = parse_activity(*defs.front().second, defs.front().first, ctx);
-    resolving_.erase(name);
-    return resolved;
+    // Only non-reference activities are named (collect_names), so a reference cannot loop.
+    return parse_activity(*defs.front().second, defs.front().first, ctx);
   }
 
   check_keys(a, ptr, {"type", "name", "provider", "pauses", "background", "timeout", "tolerance", "controls"});

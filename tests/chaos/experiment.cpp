@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <fstream>
+#include <regex>
 
 #include "fakes.hpp"
 #include "policies/error.hpp"
@@ -414,4 +415,91 @@ TEST_CASE("load_experiment reports unreadable files and invalid JSON") {
     CHECK(std::string(e.what()).rfind(path + ": invalid JSON: ", 0) == 0);
   }
   std::remove(path.c_str());
+}
+
+TEST_CASE("more exact messages: configuration, secrets, metadata, providers, tolerances") {
+  OrderedJson e = base();
+  e["configuration"] = {{"n", {{"type", "env"}, {"key", "N"}, {"env_var_type", "integer"}}}};
+  CHECK_CONFIG_ERROR(load(e), "test.json: /configuration/n/env_var_type: must be one of str, int, float, bool, json, got "
+                              "\"integer\"");
+  e["configuration"] = {{"n", {{"type", "env"}, {"key", "N"}, {"fallback", 1}}}};
+  CHECK_CONFIG_ERROR(load(e), "test.json: /configuration/n/fallback: unknown key; allowed: type, key, default, env_var_type");
+  e["configuration"] = {{"n", {{"type", "env"}, {"key", "N"}, {"env_var_type", "int"}}}};
+  LoadOptions env;
+  env.getenv = [](const std::string&) -> std::optional<std::string> { return "12x"; };
+  CHECK_CONFIG_ERROR(load(e, env), "test.json: /configuration/n: environment variable N='12x' is not a valid int");
+  env.getenv = [](const std::string&) -> std::optional<std::string> { return "12"; };
+  CHECK(load(e, env).configuration["n"] == 12);
+  e = base();
+  e["secrets"] = {{"k8s", "token"}};
+  CHECK_CONFIG_ERROR(load(e), "test.json: /secrets/k8s: must be an object, got a string");
+  e = base();
+  e["extensions"] = {{{"version", 1}}};
+  CHECK_CONFIG_ERROR(load(e), "test.json: /extensions/0/name: required key is missing");
+  e = base();
+  e["contributions"] = "high";
+  CHECK_CONFIG_ERROR(load(e), "test.json: /contributions: must be an object, got a string");
+  e = base();
+  e["runtime"] = {{"hypothesis", {{"freq", 0}}}};
+  CHECK_CONFIG_ERROR(load(e), "test.json: /runtime/hypothesis/freq: must be a number of seconds > 0");
+  e["runtime"] = {{"hypothesis", {{"fail_fast_ratio", 120}}}};
+  CHECK_CONFIG_ERROR(load(e), "test.json: /runtime/hypothesis/fail_fast_ratio: must be a percentage between 0 and 100");
+  e["runtime"] = {{"rollback", {{"strategy", "always"}}}};
+  CHECK_CONFIG_ERROR(load(e), "test.json: /runtime/rollback: unknown key; allowed: hypothesis, rollbacks");
+
+  e = base();
+  e["method"][0]["provider"] = "terminate_pods";
+  CHECK_CONFIG_ERROR(load(e), "test.json: /method/0/provider: must be an object, got a string");
+  e["method"][0] = "kill";
+  CHECK_CONFIG_ERROR(load(e), "test.json: /method/0: an activity must be an object, got a string");
+  e = base();
+  e["method"][0]["provider"]["arguments"] = {"app=backend"};
+  CHECK_CONFIG_ERROR(load(e), "test.json: /method/0/provider/arguments: must be an object, got a list");
+  e = base();
+  e["method"][0]["provider"] = {{"type", "http"}, {"url", "http://b/x"}, {"method", "POST"}, {"arguments", 5}};
+  CHECK_CONFIG_ERROR(load(e), "test.json: /method/0/provider/arguments: must be an object (sent as JSON or form fields) "
+                              "or a string body, got a number");
+  e["method"][0]["provider"] = {{"type", "http"}, {"url", "http://b/x"}, {"verify_tls", "no"}};
+  CHECK_CONFIG_ERROR(load(e), "test.json: /method/0/provider/verify_tls: must be a boolean, got a string");
+  e["method"][0]["provider"] = {{"type", "http"}, {"url", "http://b/x"}, {"max_retries", 11}};
+  CHECK_CONFIG_ERROR(load(e), "test.json: /method/0/provider/max_retries: must be an integer between 0 and 10");
+  LoadOptions proc;
+  proc.allow_process = true;
+  e["method"][0]["provider"] = {{"type", "process"}, {"path", "kubectl"}, {"arguments", {"get", 1}}};
+  CHECK_CONFIG_ERROR(load(e, proc), "test.json: /method/0/provider/arguments/1: must be a string");
+  e["method"][0]["provider"] = {{"type", "process"}, {"path", "kubectl"}, {"arguments", "get pods -n lab3"}};
+  CHECK(std::get<ProcessCall>(load(e, proc).method[0].provider).arguments ==
+        std::vector<std::string>{"get", "pods", "-n", "lab3"});
+
+  std::string regex_what;
+  try {
+    std::regex r("(unclosed");
+  } catch (const std::regex_error& x) {
+    regex_what = x.what();
+  }
+  const std::string regex_message =
+      "test.json: /steady-state-hypothesis/probes/0/tolerance/pattern: invalid regular expression: " + regex_what;
+  CHECK_CONFIG_ERROR(load(with_hypothesis(http_probe({{"type", "regex"}, {"pattern", "(unclosed"}}))),
+                     regex_message.c_str());
+  CHECK_CONFIG_ERROR(load(with_hypothesis(http_probe({{"type", "regex"}, {"pattern", "x"}, {"target", 1}}))),
+                     "test.json: /steady-state-hypothesis/probes/0/tolerance/target: must be a string, got a number");
+  CHECK_CONFIG_ERROR(load(with_hypothesis(http_probe({{"type", "range"}, {"range", {1, 2}}, {"step", 1}}))),
+                     "test.json: /steady-state-hypothesis/probes/0/tolerance/step: unknown key; allowed: type, range, target");
+  CHECK_CONFIG_ERROR(load(with_hypothesis(http_probe({{"type", "probe"}, {"ref", "kill"}}))),
+                     "test.json: /steady-state-hypothesis/probes/0/tolerance/ref: a tolerance probe cannot be a reference");
+  CHECK_CONFIG_ERROR(load(with_hypothesis(http_probe({{"type", "probe"},
+                                                      {"name", "judge"},
+                                                      {"tolerance", true},
+                                                      {"provider", {{"type", "http"}, {"url", "http://j"}}}}))),
+                     "test.json: /steady-state-hypothesis/probes/0/tolerance/tolerance: a tolerance probe has no "
+                     "tolerance of its own");
+}
+
+TEST_CASE("a tolerance outside the hypothesis is reported as ignored") {
+  OrderedJson e = base();
+  e["method"].push_back(http_probe(true));
+  const Experiment x = load(e);
+  REQUIRE(x.warnings.size() == 1);
+  CHECK(x.warnings[0] == "test.json: /method/1/tolerance: only steady-state probes are checked against a tolerance; this "
+                         "one is ignored, as in Chaos Toolkit");
 }
