@@ -459,7 +459,7 @@ struct ExperimentRunner::State : std::enable_shared_from_this<State> {
     }
   }
 
-  void interrupt() {
+  void interrupt(bool play_rollbacks) {
     if (!started || finished) return;
     ++epoch;  // drops every pending callback of the interrupted work
     for (TimerId t : timers) rt.cancel(t);
@@ -471,7 +471,8 @@ struct ExperimentRunner::State : std::enable_shared_from_this<State> {
       method_finished = true;
       compact(method_slots, method_runs);
     }
-    if (rollback_strategy == RollbackStrategy::always && !rollbacks_started && !exp.rollbacks.empty()) {
+    if (play_rollbacks && rollback_strategy == RollbackStrategy::always && !rollbacks_started &&
+        !exp.rollbacks.empty()) {
       rollbacks_started = true;
       rollback_slots.assign(exp.rollbacks.size(), std::nullopt);
       rollback_next();
@@ -548,9 +549,9 @@ void ExperimentRunner::start(std::function<void()> on_done) {
   keep->start();
 }
 
-void ExperimentRunner::interrupt() {
+void ExperimentRunner::interrupt(bool play_rollbacks) {
   auto keep = state_;
-  keep->interrupt();
+  keep->interrupt(play_rollbacks);
 }
 bool ExperimentRunner::finished() const { return state_->finished; }
 RunStatus ExperimentRunner::status() const { return state_->status; }

@@ -367,7 +367,9 @@ TEST_CASE("interrupt: the activity in progress is dropped, status interrupted, r
        "arguments":{"duration_s":1}}}],
     "rollbacks":[{"type":"action","name":"clear","provider":{"type":"python","module":"chaoslab.faults","func":"clear"}}]})";
   const Experiment e = experiment_from(text);
-  for (bool always : {false, true}) {
+  for (int variant = 0; variant < 3; ++variant) {
+    const bool always = variant >= 1;
+    const bool play = variant == 1;  // variant 2: always, but nothing can run any more
     Run r;
     RunnerOptions opt;
     if (always) opt.rollback_strategy = RollbackStrategy::always;
@@ -375,14 +377,14 @@ TEST_CASE("interrupt: the activity in progress is dropped, status interrupted, r
     r.runner->start([&r] { r.done = true; });
     r.target.rt.run_until(instant_at(10));
     CHECK_FALSE(r.done);
-    r.runner->interrupt();
+    r.runner->interrupt(variant != 2);
     CHECK(r.done);
     r.target.rt.run();
     CHECK(r.runner->status() == RunStatus::interrupted);
     CHECK(r.runner->would_exit_nonzero());
     CHECK(r.runner->ended_at() == instant_at(10));
     CHECK(r.runner->method_runs().size() == 1);
-    CHECK(r.target.fault_calls.size() == (always ? 2u : 1u));  // "b" never ran
+    CHECK(r.target.fault_calls.size() == (play ? 2u : 1u));  // "b" never ran
     CHECK(r.runner->journal()["status"] == "interrupted");
   }
 }

@@ -72,8 +72,9 @@ class ExperimentRunner {
 
   // Stops a running experiment as Ctrl-C does in `chaos run`: the activity in progress is
   // abandoned (not recorded), status becomes interrupted, rollbacks play only under the
-  // "always" strategy. on_done runs before interrupt() returns unless rollbacks have to wait.
-  void interrupt();
+  // "always" strategy and when `play_rollbacks` (pass false when nothing can run any more, as at
+  // the end of a simulation). on_done runs before interrupt() returns unless rollbacks wait.
+  void interrupt(bool play_rollbacks = true);
 
   bool finished() const;
   RunStatus status() const;
