@@ -1,14 +1,52 @@
-// Placeholder until this command lands; it says so instead of pretending to work.
+// `chaoslab tune SCENARIO [options]`: recommends a breaker cool-down (and optionally a retry
+// backoff) for a chaos scenario from many seeded runs, with the evidence. docs/tuning.md.
+#include <unistd.h>
+
 #include "commands.hpp"
 #include "policies/error.hpp"
+#include "sim/scenario.hpp"
+#include "tune.hpp"
 
 namespace chaoslab::app {
 
 void add_tune(CLI::App& app, int& exit_code) {
-  auto* sub = app.add_subcommand("tune", "(not available yet)");
-  sub->allow_extras();
-  sub->callback([&exit_code] { throw ConfigError("'tune' is not available in this build yet"); });
-  (void)exit_code;
+  auto o = std::make_shared<TuneOptions>();
+  auto sets = std::make_shared<std::vector<std::string>>();
+  auto objective = std::make_shared<std::string>("availability");
+  auto quiet = std::make_shared<bool>(false);
+  auto* sub = app.add_subcommand("tune", "Recommend a breaker cool-down (and backoff) for a chaos scenario, with evidence");
+  sub->add_option("scenario", o->scenario, "scenario with a chaos experiment (scenarios/*.json)")->required();
+  sub->add_option("--set", *sets, "override a scenario value first, as in `chaoslab run`: /json/pointer=value")->take_all();
+  sub->add_option("--cooldowns", o->cooldowns, "cool-downs to try, seconds (default: from the scenario's restart timing)")
+      ->delimiter(',')
+      ->check(CLI::PositiveNumber);
+  sub->add_flag("--backoff", o->backoff, "also try the built-in retry backoff candidates (docs/tuning.md)");
+  sub->add_option("--seeds", o->seeds, "runs per candidate")->capture_default_str()->check(CLI::Range(2, 10000000));
+  sub->add_option("--pilot-seeds", o->pilot_seeds, "runs that measure the restart timing")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  sub->add_option("--window", o->window_s, "seconds after a ready endpoint is back that the objective and costs cover")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  sub->add_option("--objective", *objective, "availability (after recovery, default) or recovery (time to first success)")
+      ->check(CLI::IsMember({"availability", "recovery"}));
+  sub->add_option("--trial-weight", o->trial_weight, "weight of failed half-open trials in the cost")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  sub->add_option("--load-weight", o->load_weight, "weight of backend attempts/s in the cost")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  sub->add_option("--out", o->out, "output directory: the sweep, tune.json, report.html")->capture_default_str();
+  sub->add_option("-j,--jobs", o->jobs, "worker threads (default: every core)")->check(CLI::NonNegativeNumber);
+  sub->add_flag("--resume", o->resume, "complete an interrupted tune in --out");
+  sub->add_flag("-q,--quiet", *quiet, "no progress bar");
+  sub->callback([o, sets, objective, quiet, &exit_code] {
+    o->sets.clear();
+    for (const auto& s : *sets) o->sets.push_back(sim::split_override(s));
+    o->objective = *objective == "recovery" ? TuneObjective::recovery : TuneObjective::availability;
+    o->progress = !*quiet && ::isatty(STDERR_FILENO) == 1;
+    exit_code = run_tune(*o);
+  });
 }
 
 }  // namespace chaoslab::app

@@ -22,16 +22,31 @@ Scenario load_point(const SweepSpec& spec, const std::vector<Override>& override
 
 class ScenarioRun final : public PointRun {
  public:
-  explicit ScenarioRun(std::shared_ptr<const Scenario> s) : scenario_(std::move(s)) {}
-  std::string run(std::uint64_t seed) override { return run_scenario(*scenario_, seed).summary.to_json(); }
+  ScenarioRun(std::shared_ptr<const Scenario> s, const std::string& key, std::unique_ptr<RunExtension> ext)
+      : scenario_(std::move(s)), key_(key), ext_(std::move(ext)) {}
+
+  std::string run(std::uint64_t seed) override {
+    if (!ext_) return run_scenario(*scenario_, seed).summary.to_json();
+    ext_->reset();
+    RunOptions opts;
+    opts.sink = ext_.get();
+    const RunResult r = run_scenario(*scenario_, seed, opts);
+    std::string text = r.summary.to_json();
+    text.pop_back();  // the closing brace
+    text += ",\"" + key_ + "\":" + ext_->finish(r.summary).dump() + "}";
+    return text;
+  }
 
  private:
   std::shared_ptr<const Scenario> scenario_;
+  std::string key_;
+  std::unique_ptr<RunExtension> ext_;
 };
 
 class ScenarioModel final : public SweepModel {
  public:
-  explicit ScenarioModel(const SweepSpec& spec) : spec_(spec) {}
+  ScenarioModel(const SweepSpec& spec, std::string key, RunExtensionFactory ext)
+      : spec_(spec), key_(std::move(key)), ext_(std::move(ext)) {}
 
   std::unique_ptr<PointRun> prepare(const std::vector<Override>& overrides) const override {
     json key_j = json::array();
@@ -40,17 +55,23 @@ class ScenarioModel final : public SweepModel {
     {
       std::lock_guard lock(mu_);
       for (const auto& [k, s] : cache_)
-        if (k == key) return std::make_unique<ScenarioRun>(s);
+        if (k == key) return make_run(s);
     }
     auto s = std::make_shared<const Scenario>(load_point(spec_, overrides));
     std::lock_guard lock(mu_);
     cache_.emplace_back(key, s);
     if (cache_.size() > 16) cache_.pop_front();
-    return std::make_unique<ScenarioRun>(s);
+    return make_run(s);
   }
 
  private:
+  std::unique_ptr<PointRun> make_run(std::shared_ptr<const Scenario> s) const {
+    return std::make_unique<ScenarioRun>(std::move(s), key_, ext_ ? ext_() : nullptr);
+  }
+
   const SweepSpec& spec_;
+  std::string key_;
+  RunExtensionFactory ext_;
   mutable std::mutex mu_;
   // The last points prepared: workers run the seeds of the same few points at a time.
   mutable std::deque<std::pair<std::string, std::shared_ptr<const Scenario>>> cache_;
@@ -58,7 +79,10 @@ class ScenarioModel final : public SweepModel {
 
 }  // namespace
 
-std::unique_ptr<SweepModel> make_scenario_model(const SweepSpec& spec) { return std::make_unique<ScenarioModel>(spec); }
+std::unique_ptr<SweepModel> make_scenario_model(const SweepSpec& spec, std::string extension_key,
+                                                RunExtensionFactory extension) {
+  return std::make_unique<ScenarioModel>(spec, std::move(extension_key), std::move(extension));
+}
 
 void validate_sweep(const SweepSpec& spec) {
   SweepPoint base;

@@ -2,16 +2,34 @@
 // overrides, validated by load_scenario) and runs seeds with run_scenario().
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <string>
 
+#include <nlohmann/json.hpp>
+
+#include "policies/run_summary.hpp"
+#include "policies/trace.hpp"
 #include "sim/sweep_runner.hpp"
 #include "sim/sweep_spec.hpp"
 
 namespace chaoslab::sim {
 
-// Runs with run_scenario(); the summary line is RunSummary::to_json(). Points prepared by several
-// workers at once share one loaded Scenario.
-std::unique_ptr<SweepModel> make_scenario_model(const SweepSpec& spec);
+// Extra per-run metrics computed from a run's events (it is the run's TraceSink), appended to
+// the run's summary object under one key. One instance per worker, reset() before every run.
+class RunExtension : public TraceSink {
+ public:
+  virtual void reset() = 0;
+  // A JSON object of numbers (or nulls), given the finished run's summary.
+  virtual nlohmann::json finish(const RunSummary& summary) = 0;
+};
+using RunExtensionFactory = std::function<std::unique_ptr<RunExtension>()>;
+
+// Runs with run_scenario(); the summary line is RunSummary::to_json(), plus
+// "<extension_key>": {...} when an extension is given. Points prepared by several workers at once
+// share one loaded Scenario.
+std::unique_ptr<SweepModel> make_scenario_model(const SweepSpec& spec, std::string extension_key = "",
+                                                RunExtensionFactory extension = {});
 
 // Loads the scenario of every axis level (the other axes at their first level) and of both ends
 // of every range, so a bad value fails before any run: ConfigError
