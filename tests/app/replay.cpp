@@ -104,7 +104,7 @@ TEST_CASE("replay: JSON lines through pybreaker(fail_max=2, reset_timeout=1)") {
   CHECK(s.out == r.out);
 }
 
-TEST_CASE("replay: durations let calls overlap; events are applied in time order") {
+TEST_CASE("replay: durations let calls overlap - events are applied in time order") {
   const auto cfg = scratch().write("b1.json", R"({"fail_max": 1, "reset_timeout": 10})");
   // A runs 0..2 and fails; B runs 1..1 and succeeds before A's failure trips the breaker;
   // C at 3 is rejected.
@@ -138,7 +138,7 @@ TEST_CASE("replay: slow-call windows see the durations") {
   CHECK(out[2]["admitted"] == false);
 }
 
-TEST_CASE("replay: the lab's log format is detected; rejected lab calls are skipped by default") {
+TEST_CASE("replay: the lab's log format is detected - rejected lab calls are skipped by default") {
   const auto cfg = scratch().write("lab.json", R"({"fail_max": 2, "reset_timeout": 1})");
   const auto log = scratch().write(
       "client.log",

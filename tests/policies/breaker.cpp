@@ -44,7 +44,7 @@ Raised call(CircuitBreaker& b, double t, Verdict v) {
 
 }  // namespace
 
-TEST_CASE("pybreaker: consecutive failures trip at fail_max; the tripping call raises the breaker error") {
+TEST_CASE("pybreaker: consecutive failures trip at fail_max - the tripping call raises the breaker error") {
   CircuitBreaker b(pybreaker(3, 10s));
   CHECK(call(b, 0, Verdict::failure) == Raised::original);
   CHECK(b.fail_counter() == 1);
@@ -189,7 +189,7 @@ TEST_CASE("pybreaker table: fail_max=2, reset_timeout=1s, success_threshold=1 (t
                });
 }
 
-TEST_CASE("pybreaker table: success_threshold=2 needs two trial successes; a failure re-opens") {
+TEST_CASE("pybreaker table: success_threshold=2 needs two trial successes - a failure re-opens") {
   CircuitBreaker b(pybreaker(1, 2s, 2));
   run_table(b, {
                    {0, F, true, kErr, kOpen, 1, 0},
@@ -380,7 +380,7 @@ TEST_CASE("open duration growth with consecutive openings (resilience4j Interval
   }
 }
 
-TEST_CASE("open jitter: duration * U(1-j, 1+j), drawn from the injected Rng, deterministic per seed") {
+TEST_CASE("open jitter: duration x U(1-j, 1+j), drawn from the injected Rng, deterministic per seed") {
   auto cfg = pybreaker(1, 10s);
   cfg.open_jitter = 0.25;
   for (std::uint64_t seed = 1; seed <= 500; ++seed) {
@@ -394,7 +394,7 @@ TEST_CASE("open jitter: duration * U(1-j, 1+j), drawn from the injected Rng, det
   }
 }
 
-TEST_CASE("property: exponential growth with jitter stays within [cap-bounded base*(1-j), *(1+j)]") {
+TEST_CASE("property: exponential growth with jitter stays within (cap-bounded base x (1-j),  x (1+j))") {
   auto cfg = pybreaker(1, 1s);
   cfg.open_growth = BreakerConfig::OpenGrowth::exponential;
   cfg.open_backoff_multiplier = 3;

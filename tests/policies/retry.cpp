@@ -184,7 +184,7 @@ TEST_CASE("random waits: one draw per random leaf, values from the formulas") {
   }
 }
 
-TEST_CASE("decorrelated jitter (Brooker): sleep = min(cap, U(base, 3 * previous sleep))") {
+TEST_CASE("decorrelated jitter (Brooker): sleep = min(cap, U(base, 3 x previous sleep))") {
   WaitSpec w = make(WaitSpec::Kind::decorrelated_jitter);
   w.multiplier = 0.1;
   w.max = 2;
@@ -199,7 +199,7 @@ TEST_CASE("decorrelated jitter (Brooker): sleep = min(cap, U(base, 3 * previous 
   }
 }
 
-TEST_CASE("Polly DecorrelatedJitterBackoffV2: t = a + U, next = 2^t tanh(sqrt(4t)), (next-prev)/1.4*d") {
+TEST_CASE("Polly DecorrelatedJitterBackoffV2: t = a + U, next = 2^t tanh(sqrt(4t)), (next-prev)/1.4 x d") {
   WaitSpec w = make(WaitSpec::Kind::polly_decorrelated_v2);
   w.initial = 0.2;
   Rng rng(5), shadow(5);
@@ -221,7 +221,7 @@ TEST_CASE("Polly DecorrelatedJitterBackoffV2: t = a + U, next = 2^t tanh(sqrt(4t
   CHECK(sum == doctest::Approx(prev / 1.4 * 0.2).epsilon(1e-6));
 }
 
-TEST_CASE("wait_combine draws its random children in order; wait_chain draws only the chosen one") {
+TEST_CASE("wait_combine draws its random children in order - wait_chain draws only the chosen one") {
   WaitSpec r1 = make(WaitSpec::Kind::random);
   r1.min = 0;
   r1.max = 1;
@@ -366,7 +366,7 @@ TEST_CASE("retry state: attempt, elapsed and previous_wait follow the sequence")
   CHECK(seq.state().elapsed == 2s);
 }
 
-TEST_CASE("retry_on selects the retryable outcome kinds; others pass through without a draw") {
+TEST_CASE("retry_on selects the retryable outcome kinds - others pass through without a draw") {
   RetryPolicy p;
   p.retry_on = {OutcomeKind::timeout, OutcomeKind::refused};
   p.wait = make(WaitSpec::Kind::random);
@@ -443,7 +443,7 @@ TEST_CASE("token bucket budget (gRPC retryThrottling): retries while tokens > ma
   CHECK(empty.tokens() == 2);  // the sequence only consults the budget
 }
 
-TEST_CASE("percent-of-active budget (Envoy): active retries < max(pct * active requests, min)") {
+TEST_CASE("percent-of-active budget (Envoy): active retries < max(pct x active requests, min)") {
   BudgetConfig c;
   c.kind = BudgetConfig::Kind::percent_active;
   c.budget_percent = 20;

@@ -9,7 +9,7 @@
 
 using namespace chaoslab;
 
-TEST_CASE("xoshiro256** seeded through SplitMix64: known answers") {
+TEST_CASE("xoshiro256 x  x  seeded through SplitMix64: known answers") {
   // Reference values from an independent Python transcription of Vigna's reference code.
   Rng zero(0);
   CHECK(zero.next_u64() == 0x99ec5f36cb75f2b4ULL);
@@ -22,7 +22,7 @@ TEST_CASE("xoshiro256** seeded through SplitMix64: known answers") {
   CHECK(derive_seed(1, 2) == 0xe06dd043328bd285ULL);
 }
 
-TEST_CASE("same seed, same sequence; different seeds, different sequences") {
+TEST_CASE("same seed, same sequence - different seeds, different sequences") {
   Rng a(2024), b(2024), c(2025);
   bool differs = false;
   for (int i = 0; i < 1000; ++i) {
@@ -42,7 +42,7 @@ TEST_CASE("derive_seed and stream_seed give distinct, order-independent children
   CHECK(derive_seed(7, 1) != derive_seed(8, 1));
 }
 
-TEST_CASE("uniform01 in [0, 1), uniform(a, b) in [a, b)") {
+TEST_CASE("uniform01 in (0, 1), uniform(a, b) in (a, b)") {
   Rng r(3);
   double lo = 1, hi = 0;
   for (int i = 0; i < 100000; ++i) {
