@@ -91,8 +91,10 @@ class CircuitBreaker {
   bool try_acquire(Instant now);
 
   // The admitted call finished. Returns what pybreaker would raise to the caller:
-  // none, original (the call's own error, incl. excluded ones and trips with
+  // none, original (the call's own error, incl. excluded ones, and trips or failed trials with
   // throw_new_error_on_trip=false) or breaker_error (the tripping call, a failed trial).
+  // `call_duration` feeds the slow-call rate of the window modes. In window modes an excluded
+  // outcome is not recorded (resilience4j ignoreExceptions); in pybreaker mode it is a success.
   Raised on_result(Instant now, Verdict v, Duration call_duration = Duration{0});
 
   // For automatic_half_open: when the breaker wants its tick() (Instant::max() if never).
