@@ -151,9 +151,10 @@ void Client::on_attempt_done(Call* c, const HttpResult& r) {
   const Instant now = rt_.now();
   trace_.on_attempt(now, AttemptEvent{id_, c->id, c->attempts, r});
   if (c->attempts > 1) budget_.retry_finished();
+  // gRPC retryThrottling: only failures the policy would retry cost a token.
   if (r.kind == OutcomeKind::ok) {
     budget_.on_attempt_success();
-  } else {
+  } else if (cfg_.retry.retry_on.contains(r.kind)) {
     budget_.on_attempt_failure();
   }
   OutcomeKind kind = r.kind;
