@@ -41,13 +41,14 @@ void RunDetailSink::on_transition(Instant t, const TransitionEvent& e) {
     c.state = e.from;
   }
   d_.time_in_state_s[static_cast<std::size_t>(c.state)] += to_seconds(t - c.since);
-  if (c.state == S::open && e.to != S::open) d_.open_durations_s.push_back(to_seconds(t - c.since));
+  if (c.state == S::open && e.to != S::open && c.entered_seen) d_.open_durations_s.push_back(to_seconds(t - c.since));
   if (e.from == S::closed && e.to == S::open) c.episode_start = t;
   // An episode needs its start: a fragment that begins outside CLOSED has none.
   if (e.to == S::closed && c.episode_start) d_.episodes_s.push_back(to_seconds(t - *c.episode_start));
   if (e.to == S::closed) c.episode_start.reset();
   c.state = e.to;
   c.since = t;
+  c.entered_seen = true;
 }
 
 RunDetail RunDetailSink::finish(Instant end) {

@@ -44,6 +44,7 @@ class RunDetailSink final : public TraceSink {
     bool seen = false;  // the first transition's `from` is the state since the start
     BreakerState state = BreakerState::closed;
     Instant since{};
+    bool entered_seen = false;  // `since` is when the state was entered, not the recording's start
     std::optional<Instant> episode_start;  // set while an episode runs
   };
   Client& client(int id);

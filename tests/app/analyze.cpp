@@ -164,6 +164,33 @@ TEST_CASE("analyze: the hand-written lab log, counted call by call") {
   CHECK(f.trailing_partial_call);
 }
 
+TEST_CASE("analyze: a log fragment that starts with the breaker OPEN") {
+  // Like result/b1: the first line is a call's OPEN -> HALF-OPEN; the OPEN before it has no start.
+  const std::string d = "2025-11-07 10:00:0";
+  const std::string ff = " WARNING Breaker OPEN: fast-fail without calling backend\n";
+  const std::string bo = " INFO Breaker=OPEN result={'error': 'circuit breaker open'}\n";
+  const std::string text = d + "0,000 WARNING [CB Transition] OPEN -> HALF-OPEN\n" +
+                           d + "2,000 WARNING [CB Transition] HALF-OPEN -> OPEN\n" + d + "2,000" + ff + d + "2,001" + bo +
+                           d + "2,301" + ff + d + "2,302" + bo + d + "2,602" + ff + d + "2,602" + bo + d + "2,903" + ff +
+                           d + "2,903" + bo + d + "3,204 WARNING [CB Transition] OPEN -> HALF-OPEN\n" + d +
+                           "3,400 INFO HTTP Request: GET http://b/work \"HTTP/1.1 200 OK\"\n" + d +
+                           "3,400 WARNING [CB Transition] HALF-OPEN -> CLOSED\n" + d +
+                           "3,401 INFO Breaker=OPEN result={'ok': True, 'ts': 1.0}\n";
+  const Analysis a = analyze_file(scratch().write("fragment.log", text).string());
+  CHECK(a.summary.calls.total == 5);
+  CHECK(a.summary.calls.rejected == 4);
+  CHECK(a.summary.calls.ok == 1);
+  CHECK(a.summary.attempts.timeout == 1);  // the first trial: 2.0 s without a response
+  CHECK(a.summary.attempts.ok == 1);
+  REQUIRE(a.detail.open_durations_s.size() == 1);  // not the OPEN the log starts in
+  CHECK(a.detail.open_durations_s[0] == doctest::Approx(1.204));
+  CHECK(a.detail.episodes_s.empty());
+  CHECK(a.detail.time_in_state_s[1] == doctest::Approx(1.204));
+  CHECK(a.detail.time_in_state_s[2] == doctest::Approx(2.196));
+  CHECK(a.detail.time_in_state_s[0] == doctest::Approx(0.001));
+  CHECK_FALSE(a.lab->leading_partial_call);  // OPEN -> HALF-OPEN is logged as a call begins
+}
+
 TEST_CASE("analyze --json keeps the run summary's field names and adds rates per minute") {
   const Proc p = run({"analyze", fixture("analyze-lab.log"), "--json"});
   REQUIRE(p.code == 0);

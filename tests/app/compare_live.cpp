@@ -1,0 +1,99 @@
+// The CI check of the simulator against reality (docs/validation.md): a 40-second local live run
+// of scenarios/live-check.json (the lab client, the backend pod killed 5 s in, compressed pod
+// timings), then `chaoslab compare` of its trace against 300 simulations of the same scenario.
+// Every main metric of the live run must lie inside the simulated 1st-99th percentile band. When
+// it does not, the simulator or the live runtime is wrong: find which, do not widen the band.
+#include <doctest/doctest.h>
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Proc {
+  int code = -1;
+  std::string out, err;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::ostringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+Proc run(const fs::path& dir, const std::vector<std::string>& args) {
+  static int n = 0;
+  const fs::path out = dir / ("out" + std::to_string(++n)), err = dir / ("err" + std::to_string(n));
+  std::vector<std::string> argv_s{CHAOSLAB_BINARY};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = 0;
+  Proc p;
+  if (posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ) == 0) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    p.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  posix_spawn_file_actions_destroy(&fa);
+  p.out = slurp(out);
+  p.err = slurp(err);
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("compare_live: a local live chaos run lies inside the simulator's band") {
+  const fs::path dir = fs::temp_directory_path() / ("chaoslab-compare-live-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  const std::string scenario = (fs::path(CHAOSLAB_SOURCE_DIR) / "scenarios/live-check.json").string();
+  const fs::path out = dir / "live";
+
+  const Proc live = run(dir, {"live", scenario, "--seed", "11", "--out", out.string()});
+  INFO("chaoslab live stderr: " << live.err);
+  REQUIRE(live.code == 0);
+  REQUIRE(fs::exists(out / "trace.jsonl"));
+
+  const Proc cmp = run(dir, {"compare", "--scenario", scenario, "--observed", out.string(), "--runs", "300", "--json"});
+  INFO("chaoslab compare stderr: " << cmp.err);
+  REQUIRE((cmp.code == 0 || cmp.code == 1));
+  const auto j = nlohmann::json::parse(cmp.out);
+  CHECK(j["observed"]["format"] == "trace");
+  // A run whose chaos never happened would pass vacuously.
+  bool recovery_seen = false;
+  for (const auto& m : j["metrics"]) {
+    const std::string name = m["name"];
+    if (name == "recovery.outage_s") {
+      recovery_seen = true;
+      CHECK(m["observed"].get<double>() > 0.0);  // the pod was really gone for a while
+    }
+    if (m["main"] == true) {
+      INFO(name << ": observed " << m["observed"].dump() << ", simulated band " << m["simulated"]["low"].dump()
+                << " .. " << m["simulated"]["high"].dump() << ", percentile " << m["percentile"].dump());
+      CHECK(m["verdict"] == "pass");
+    }
+  }
+  CHECK(recovery_seen);
+  CHECK(j["pass"] == true);
+  CHECK(cmp.code == 0);
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+}
