@@ -61,7 +61,7 @@ TimerId EventQueue::schedule(Instant at, Fn fn, void* ctx, std::uint64_t arg) {
   return push(at.time_since_epoch().count(), i);
 }
 
-TimerId EventQueue::schedule(Instant at, std::function<void()> fn) {
+TimerId EventQueue::schedule(Instant at, std::function<void()>&& fn) {
   const std::uint32_t i = alloc_slot();
   Slot& s = slot(i);
   s.fn = nullptr;

@@ -100,6 +100,7 @@ class Cluster final : public HttpModel {
   void process_exit(std::uint32_t pi, bool deleted);
   void maybe_exit_when_idle(std::uint32_t pi);
   void schedule_probe(std::uint32_t pi, Instant at);
+  void unpark_probe(std::uint32_t pi);
   void replace_if_needed();
   std::uint32_t find_pod(const std::string& ns, const std::string& name) const;
   static std::uint64_t pack(std::uint32_t pi, std::uint32_t gen) {

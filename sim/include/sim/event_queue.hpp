@@ -29,7 +29,7 @@ class EventQueue {
 
   // Schedules at an absolute time (never before now: earlier times are clamped to now).
   TimerId schedule(Instant at, Fn fn, void* ctx, std::uint64_t arg = 0);
-  TimerId schedule(Instant at, std::function<void()> fn);
+  TimerId schedule(Instant at, std::function<void()>&& fn);
 
   // Cancels a pending event; returns false (and does nothing) for a fired, cancelled or unknown id.
   bool cancel(TimerId id);
