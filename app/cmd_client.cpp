@@ -29,6 +29,7 @@ struct ClientFlags {
       duration, drain_timeout;
   bool baseline = false;
   bool no_http = false;
+  bool verbose = false;
 };
 
 ClientConfig client_config(const ClientFlags& f, std::string* scenario_name) {
@@ -96,6 +97,15 @@ int run_client(const ClientFlags& f) {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
+  // `kubectl logs` merges stderr into stdout: with the trace on stdout, stay silent unless asked,
+  // so the captured log is nothing but the trace.
+  const bool chatty = f.verbose || f.trace_file.has_value();
+  auto say = [chatty](const std::string& line) {
+    if (!chatty) return;
+    std::fprintf(stderr, "chaoslab client: %s\n", line.c_str());
+    std::fflush(stderr);
+  };
+
   live::AsioRuntime rt;
   live::FlushingTraceWriter trace(out);
   trace.write_meta("live", seed, scenario_name);
@@ -103,11 +113,10 @@ int run_client(const ClientFlags& f) {
   if (!f.no_http) {
     const std::string host = f.host.value_or("0.0.0.0");
     const int bound = svc.listen(host, port);
-    std::fprintf(stderr, "chaoslab client: /health and /metrics on %s:%d\n", host.c_str(), bound);
+    say("/health and /metrics on " + host + ":" + std::to_string(bound));
   }
-  std::fprintf(stderr, "chaoslab client: calling %s (breaker %s, retry %s, seed %llu)\n",
-               cfg.target.c_str(), cfg.breaker_enabled ? "on" : "off",
-               cfg.retry_enabled ? "on" : "off", static_cast<unsigned long long>(seed));
+  say("calling " + cfg.target + " (breaker " + (cfg.breaker_enabled ? "on" : "off") + ", retry " +
+      (cfg.retry_enabled ? "on" : "off") + ", seed " + std::to_string(seed) + ")");
 
   // Ends the run: no new calls, in-flight calls get `drain`, then the io loop stops.
   bool stopping = false;
@@ -134,8 +143,7 @@ int run_client(const ClientFlags& f) {
   pthread_kill(signals.native_handle(), SIGTERM);
   signals.join();
   out.flush();
-  std::fprintf(stderr, "chaoslab client: stopped after %llu calls\n",
-               static_cast<unsigned long long>(svc.client().calls_started()));
+  say("stopped after " + std::to_string(svc.client().calls_started()) + " calls");
   return kExitOk;
 }
 
@@ -156,6 +164,8 @@ void add_client(CLI::App& app, int& exit_code) {
   sub->add_option("--host", f->host, "Address for /health and /metrics (default 0.0.0.0)");
   sub->add_option("--port", f->port, "Port for /health and /metrics (PORT, default 8001; 0 = any)");
   sub->add_flag("--no-http", f->no_http, "Do not serve /health and /metrics");
+  sub->add_flag("-v,--verbose", f->verbose,
+                "Progress messages on stderr (default only with --trace: stdout may be the trace)");
   sub->add_option("--seed", f->seed, "Seed of the retry jitter (SEED; default random, in the trace)");
   sub->add_option("--duration", f->duration, "Stop after this many seconds (default: run until SIGTERM)");
   sub->add_option("--drain-timeout", f->drain_timeout, "Seconds in-flight calls get at shutdown (5)");

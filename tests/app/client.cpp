@@ -47,7 +47,7 @@ std::map<std::string, int> count_events(const std::vector<nlohmann::json>& lines
 
 TEST_CASE("chaoslab client: a valid trace, /health and /metrics against a real backend") {
   RunningBackend b(backend(0.5));
-  Chaoslab c({"client", "--host", "127.0.0.1", "--port", "0", "--seed", "3", "--duration", "2.5"},
+  Chaoslab c({"client", "--verbose", "--host", "127.0.0.1", "--port", "0", "--seed", "3", "--duration", "2.5"},
              {{"BACKEND_URL", b.url()}, {"CB_FAIL_MAX", "5"}, {"CB_RESET_TIMEOUT", "1"},
               {"RETRY_MAX_ATTEMPTS", "2"}, {"RETRY_BASE", "0.2"}, {"RETRY_MAX", "0.1"}});
   auto port = c.wait_for_stderr(R"(/health and /metrics on 127\.0\.0\.1:(\d+))");
@@ -108,6 +108,7 @@ TEST_CASE("chaoslab client --baseline: one attempt per call, no breaker, no retr
   auto st = c.wait(10s);
   REQUIRE(st);
   CHECK(st->code == 0);
+  CHECK(c.err().empty());  // `kubectl logs` merges stderr: by default the log is only the trace
   const auto lines = parse_lines(c.out());
   auto n = count_events(lines);
   CHECK(n["call"] >= 2);
@@ -122,7 +123,7 @@ TEST_CASE("chaoslab client --baseline: one attempt per call, no breaker, no retr
 
 TEST_CASE("chaoslab client: the breaker opens on a dead backend; SIGTERM ends the run cleanly") {
   const int port = chaoslab::live::free_loopback_port();
-  Chaoslab run({"client", "--no-http", "--url", "http://127.0.0.1:" + std::to_string(port) + "/work", "--seed", "2"},
+  Chaoslab run({"client", "--verbose", "--no-http", "--url", "http://127.0.0.1:" + std::to_string(port) + "/work", "--seed", "2"},
                {{"CB_FAIL_MAX", "2"}, {"CB_RESET_TIMEOUT", "1"}});
   std::this_thread::sleep_for(1500ms);
   run.process.signal(SIGTERM);

@@ -12,6 +12,7 @@
 #include <regex>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
 #include "live/backend.hpp"
@@ -220,8 +221,28 @@ TEST_CASE("k8s manifests: commands, ports, probes and annotations match what the
                                        "RETRY_MAX", "BACKEND_URL", "ADMIN_TOKEN"};
   for (const auto& [k, v] : data) CHECK_MESSAGE(known.count(k), "ConfigMap key nobody reads: " << k);
 
-  // The real services answer the probe and scrape paths, configured from the ConfigMap.
+  // The admin token: a Secret the backend reads, equal to the default the experiments send.
+  bool secret_ref = false;
+  for (const auto& ef : backend.node["envFrom"])
+    secret_ref = secret_ref || (ef["secretRef"] && ef["secretRef"]["name"].as<std::string>() == "lab3-admin");
+  CHECK(secret_ref);
+  const std::string token = find(docs, "Secret", "lab3-admin")["stringData"]["ADMIN_TOKEN"].as<std::string>();
+  int experiments_with_token = 0;
+  for (const auto& f : std::filesystem::directory_iterator(kRoot + "/chaos")) {
+    if (f.path().extension() != ".json") continue;
+    const auto e = nlohmann::json::parse(read_text(f.path().string()));
+    if (!e.contains("configuration")) continue;
+    for (const auto& [key, v] : e["configuration"].items())
+      if (v.is_object() && v.value("key", "") == "CHAOSLAB_ADMIN_TOKEN") {
+        ++experiments_with_token;
+        CHECK_MESSAGE(v.value("default", "") == token, f.path());
+      }
+  }
+  CHECK(experiments_with_token > 0);
+
+  // The real services answer the probe and scrape paths, configured from the ConfigMap and Secret.
   std::map<std::string, std::string> env(data.begin(), data.end());
+  env["ADMIN_TOKEN"] = token;
   Chaoslab b({"backend", "--host", "127.0.0.1", "--port", "0"}, env);
   auto bport = b.wait_for_stderr(R"(listening on 127\.0\.0\.1:(\d+))");
   REQUIRE_MESSAGE(bport, b.err());
@@ -231,8 +252,14 @@ TEST_CASE("k8s manifests: commands, ports, probes and annotations match what the
     REQUIRE(r);
     CHECK_MESSAGE(r->status == 200, path);
   }
+  {
+    httplib::Client admin("127.0.0.1", bp);
+    auto r = admin.Get("/admin/faults", {{"Authorization", "Bearer " + token}});
+    REQUIRE(r);
+    CHECK(r->status == 200);
+  }
   env["BACKEND_URL"] = "http://127.0.0.1:" + *bport + "/work";
-  Chaoslab c({"client", "--host", "127.0.0.1", "--port", "0", "--seed", "1"}, env);
+  Chaoslab c({"client", "--verbose", "--host", "127.0.0.1", "--port", "0", "--seed", "1"}, env);
   auto cport = c.wait_for_stderr(R"(/health and /metrics on 127\.0\.0\.1:(\d+))");
   REQUIRE_MESSAGE(cport, c.err());
   for (const auto& path : {client_probe, std::string("/metrics")}) {
