@@ -188,31 +188,47 @@ void write_summary_csv(const SweepStats& stats, std::ostream& out) {
       auto it = p.metrics.find(m);
       if (it == p.metrics.end() || it->second.n != p.runs) partial.insert(m);
     }
-
-  std::string row = "point";
-  for (const auto& a : stats.axes) row += "," + csv_cell(a);
+  // Cells are appended one by one (GCC 12 warns falsely about `"," + std::string` at -O2).
+  std::string row;
+  auto cell = [&row](const std::string& v) {
+    row += ',';
+    row += v;
+  };
+  auto column = [&](const std::string& metric, const char* stat) {
+    row += ',';
+    row += metric;
+    row += stat;
+  };
+  row = "point";
+  for (const auto& a : stats.axes) cell(csv_cell(a));
   row += ",runs";
   for (const auto& m : stats.metrics) {
-    row += "," + m + ".mean," + m + ".ci95_lo," + m + ".ci95_hi";
-    if (metric_has_quantiles(m)) row += "," + m + ".p50," + m + ".p95";
-    if (partial.count(m)) row += "," + m + ".n";
+    column(m, ".mean");
+    column(m, ".ci95_lo");
+    column(m, ".ci95_hi");
+    if (metric_has_quantiles(m)) {
+      column(m, ".p50");
+      column(m, ".p95");
+    }
+    if (partial.count(m)) column(m, ".n");
   }
   out << row << '\n';
   for (const auto& p : stats.points) {
     row = std::to_string(p.point);
-    for (const auto& a : stats.axes) row += "," + (p.params.contains(a) ? param_cell(p.params[a]) : std::string());
-    row += "," + std::to_string(p.runs);
+    for (const auto& a : stats.axes) cell(p.params.contains(a) ? param_cell(p.params[a]) : std::string());
+    cell(std::to_string(p.runs));
     for (const auto& m : stats.metrics) {
       auto it = p.metrics.find(m);
       const bool has = it != p.metrics.end();
       const MetricStats s = has ? it->second : MetricStats{};
-      if (has) {
-        row += "," + csv_number(s.mean) + "," + csv_number(s.ci_lo) + "," + csv_number(s.ci_hi);
-      } else {
-        row += ",,,";
+      cell(has ? csv_number(s.mean) : std::string());
+      cell(has ? csv_number(s.ci_lo) : std::string());
+      cell(has ? csv_number(s.ci_hi) : std::string());
+      if (metric_has_quantiles(m)) {
+        cell(has ? csv_number(s.p50) : std::string());
+        cell(has ? csv_number(s.p95) : std::string());
       }
-      if (metric_has_quantiles(m)) row += has ? "," + csv_number(s.p50) + "," + csv_number(s.p95) : std::string(",,");
-      if (partial.count(m)) row += "," + std::to_string(s.n);
+      if (partial.count(m)) cell(std::to_string(s.n));
     }
     out << row << '\n';
   }
