@@ -239,7 +239,9 @@ json distribution_chart(const SweepInfo& info, const json& rows, const KeyMetric
   json box = {{"mark", {{"type", "bar"}, {"width", {{"band", 0.7}}}}},
               {"encoding", {{"y", {{"field", fk(f, "p25")}, {"type", "quantitative"}}}, {"y2", {{"field", fk(f, "p75")}}},
                             {"tooltip", tooltip}}}};
-  json median = {{"mark", {{"type", "tick"}, {"color", "#1f2933"}, {"thickness", 2}, {"bandSize", 16}}},
+  // A short horizontal stroke as a point shape: unlike tick marks, points follow xOffset.
+  json median = {{"mark", {{"type", "point"}, {"shape", "M-1,0L1,0"}, {"size", 90}, {"strokeWidth", 2},
+                           {"filled", false}, {"color", "#1f2933"}, {"opacity", 1}}},
                  {"encoding", {{"y", {{"field", fk(f, "p50")}, {"type", "quantitative"}}}}}};
   if (!by) {
     box["mark"]["color"] = "#f4a261";

@@ -157,6 +157,14 @@ Ranking rank_candidates(std::vector<Candidate> cs, TuneObjective o, double trial
   }
   if (chosen.wasted_cooldown_s.n)
     reason += " Its breaker stays OPEN with a ready endpoint for " + num(chosen.wasted_cooldown_s, " s") + " per run on average.";
+  double shortest = chosen.cooldown_s, longest = chosen.cooldown_s;
+  for (const auto& c : cs) {
+    shortest = std::min(shortest, c.cooldown_s);
+    longest = std::max(longest, c.cooldown_s);
+  }
+  if (shortest < longest && (chosen.cooldown_s == shortest || chosen.cooldown_s == longest))
+    reason += std::string(" It is the ") + (chosen.cooldown_s == shortest ? "shortest" : "longest") +
+              " cool-down tried, so a better one may lie beyond: extend the range with --cooldowns.";
   r.reason = reason;
   r.candidates = std::move(cs);
   return r;
