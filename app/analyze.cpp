@@ -293,9 +293,12 @@ std::string analysis_to_text(const Analysis& a) {
   auto line = [&out](const std::string& s) { out += s + '\n'; };
   const RunSummary& s = a.summary;
   const double d = a.duration_s;
-  line(a.file + " (" + a.format + (a.format == "trace" ? ", " + a.recorder : "") + "): " + fmt("%.1f s", d) + " = " +
+  line(a.file + " (" + a.format + (a.format == "trace" ? ", " + a.recorder : "") +
+       (a.format == "trace" && s.seed ? ", seed " + std::to_string(s.seed) : "") + "): " + fmt("%.1f s", d) + " = " +
        fmt("%.2f min", d / 60.0));
-  out += s.to_text();
+  // The summary's first line speaks of virtual seconds and simulation events: not for recordings.
+  const std::string summary_text = s.to_text();
+  out += a.format == "simulation" ? summary_text : summary_text.substr(summary_text.find('\n') + 1);
   auto rate = [d](std::uint64_t n) { return fmt("%.2f/min", per_minute(n, d)); };
   line("rates     calls " + rate(s.calls.total) + " (ok " + rate(s.calls.ok) + ", rejected " + rate(s.calls.rejected) +
        "), attempts " + rate(s.attempts.total) + ", retries " + rate(s.retries) + ", closed->open " +

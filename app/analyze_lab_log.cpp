@@ -254,15 +254,15 @@ class Replayer {
 
 LabLogFacts replay_lab_log(const std::vector<LabRecord>& records, const std::string& file, TraceSink& sink,
                            const std::optional<ChaosWindow>& chaos) {
-  // First pass: the log's own events, to place the chaos window and infer readiness.
-  LabLogFacts facts;
-  AttemptTimes times;
-  Replayer(records, file, times, {}, facts).run();
   if (!chaos) {
     LabLogFacts out;
     Replayer(records, file, sink, {}, out).run();
     return out;
   }
+  // First pass: the log's own events, to place the chaos window and infer readiness.
+  LabLogFacts facts;
+  AttemptTimes times;
+  Replayer(records, file, times, {}, facts).run();
   const std::int64_t first_us = facts.first_ms * 1000, last_us = facts.last_ms * 1000;
   const std::int64_t end_us = chaos->end.time_since_epoch().count();
   std::vector<Extra> extras;

@@ -98,7 +98,7 @@ Comparison compare_observed(const CompareOptions& o) {
     sim::RunOptions ro;
     ro.sink = &detail;
     const sim::RunResult r = sim::run_scenario(scenario, sim::run_seed(o.seed, i), ro);
-    const Analysis a = analysis_of_run(r.summary, detail.finish(instant_at(to_seconds(scenario.duration))));
+    const Analysis a = analysis_of_run(r.summary, detail.finish(Instant{scenario.duration}));
     const std::vector<Metric> m = comparable_metrics(a);
     for (std::size_t k = 0; k < observed_metrics.size(); ++k) {
       // Metrics are matched by name: a simulated run without chaos has no recovery ones.
