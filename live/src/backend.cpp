@@ -277,6 +277,15 @@ struct BackendServer::Impl {
       int yes = 1;
       setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     });
+    // httplib 0.11 reads a chunked body whole, past set_payload_max_length, before any handler
+    // (or the token check) runs: one client could make the backend buffer gigabytes. No endpoint
+    // takes a chunked body, so such a request is refused before its body is read.
+    svr.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+      if (!req.has_header("Transfer-Encoding")) return httplib::Server::HandlerResponse::Unhandled;
+      res.set_header("Connection", "close");
+      json_reply(res, 411, {{"error", "chunked request bodies are not accepted: send Content-Length"}});
+      return httplib::Server::HandlerResponse::Handled;
+    });
     svr.new_task_queue = [this] {
       return new BoundedPool(static_cast<std::size_t>(cfg.workers),
                              static_cast<std::size_t>(cfg.queue), pool);
