@@ -18,7 +18,8 @@ namespace {
 
 struct BackendFlags {
   std::optional<std::string> host, port, failure_rate, slow_rate, max_delay_ms, seed,
-      startup_delay, admin_token, workers, queue, drain_delay, shutdown_timeout;
+      startup_delay, admin_token, workers, queue, drain_delay, shutdown_timeout, service_port;
+  bool service_open = false;
 };
 
 Duration seconds_flag(const std::string& name, const std::string& text) {
@@ -40,6 +41,9 @@ live::BackendConfig resolve(const BackendFlags& f) {
   if (f.queue) c.queue = static_cast<int>(live::parse_int("--queue", *f.queue, 0, 100000));
   if (f.drain_delay) c.drain_delay = seconds_flag("--drain-delay", *f.drain_delay);
   if (f.shutdown_timeout) c.shutdown_timeout = seconds_flag("--shutdown-timeout", *f.shutdown_timeout);
+  if (f.service_port) c.service_port = static_cast<int>(live::parse_int("--service-port", *f.service_port, 1, 65535));
+  if (f.service_open && c.service_port == 0) throw ConfigError("--service-open: needs --service-port");
+  c.service_open = f.service_open;
   return c;
 }
 
@@ -50,6 +54,8 @@ int serve(const live::BackendConfig& cfg) {
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGUSR1);
+  sigaddset(&set, SIGUSR2);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
@@ -62,24 +68,41 @@ int serve(const live::BackendConfig& cfg) {
   const int port = server.bind();
   std::fprintf(stderr,
                "chaoslab backend: listening on %s:%d (FAILURE_RATE=%g SLOW_RATE=%g MAX_DELAY_MS=%d "
-               "seed=%llu workers=%d startup_delay=%.3fs admin=%s)\n",
+               "seed=%llu workers=%d startup_delay=%.3fs admin=%s service_port=%d)\n",
                cfg.host.c_str(), port, cfg.failure_rate, cfg.slow_rate, cfg.max_delay_ms,
                static_cast<unsigned long long>(server.seed()), cfg.workers,
-               to_seconds(cfg.startup_delay), cfg.admin_token.empty() ? "off" : "on");
+               to_seconds(cfg.startup_delay), cfg.admin_token.empty() ? "off" : "on", cfg.service_port);
   std::fflush(stderr);
 
   std::thread signals([&server, &cfg, set] {
-    int sig = 0;
-    sigwait(&set, &sig);
-    std::fprintf(stderr, "chaoslab backend: %s: draining (%d in flight)\n",
-                 sig == SIGTERM ? "SIGTERM" : "SIGINT", server.in_flight());
-    std::fflush(stderr);
-    server.begin_drain();
-    if (cfg.drain_delay > Duration{0}) std::this_thread::sleep_for(cfg.drain_delay);
-    const int cut = server.stop();
-    if (cut > 0)
-      std::fprintf(stderr, "chaoslab backend: %d requests still in flight after %.1fs: cut\n", cut,
-                   to_seconds(cfg.shutdown_timeout));
+    for (;;) {
+      int sig = 0;
+      sigwait(&set, &sig);
+      if (sig == SIGUSR1 || sig == SIGUSR2) {
+        // Local live mode's endpoint changes: the pod joined or left its Service.
+        if (sig == SIGUSR2) {
+          server.close_service();
+          continue;
+        }
+        // The previous pod may still be letting go of the port: retry for a second.
+        bool open = false;
+        for (int i = 0; i < 50 && !(open = server.open_service()); ++i)
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        if (!open)
+          std::fprintf(stderr, "chaoslab backend: cannot open the service port %d\n", cfg.service_port);
+        continue;
+      }
+      std::fprintf(stderr, "chaoslab backend: %s: draining (%d in flight)\n",
+                   sig == SIGTERM ? "SIGTERM" : "SIGINT", server.in_flight());
+      std::fflush(stderr);
+      server.begin_drain();
+      if (cfg.drain_delay > Duration{0}) std::this_thread::sleep_for(cfg.drain_delay);
+      const int cut = server.stop();
+      if (cut > 0)
+        std::fprintf(stderr, "chaoslab backend: %d requests still in flight after %.1fs: cut\n", cut,
+                     to_seconds(cfg.shutdown_timeout));
+      return;
+    }
   });
   server.run();
   signals.join();
@@ -95,6 +118,8 @@ void add_backend(CLI::App& app, int& exit_code) {
       "Run the lab's backend service: GET /work, /healthz, /readyz, /metrics, /admin/faults.\n"
       "Environment: FAILURE_RATE, SLOW_RATE, MAX_DELAY_MS, PORT, ADMIN_TOKEN (flags override).");
   auto flags = std::make_shared<BackendFlags>();
+  // A flag given twice takes its last value, so wrappers (Kubernetes args, scripts) can override.
+  sub->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   sub->add_option("--host", flags->host, "Address to listen on (default 0.0.0.0)");
   sub->add_option("--port", flags->port, "Port (default PORT or 8000; 0 = any free port)");
   sub->add_option("--failure-rate", flags->failure_rate, "Probability of a 500 (FAILURE_RATE, 0.2)");
@@ -111,6 +136,10 @@ void add_backend(CLI::App& app, int& exit_code) {
                   "Seconds to keep serving after SIGTERM with /readyz 503 (default 0)");
   sub->add_option("--shutdown-timeout", flags->shutdown_timeout,
                   "Seconds in-flight requests get to finish after SIGTERM (default 10)");
+  sub->add_option("--service-port", flags->service_port,
+                  "A second port for the same routes, open only between SIGUSR1 and SIGUSR2 "
+                  "(local live mode's Service endpoint)");
+  sub->add_flag("--service-open", flags->service_open, "Open the --service-port listener at start");
   sub->callback([flags, &exit_code] { exit_code = serve(resolve(*flags)); });
 }
 

@@ -156,6 +156,8 @@ void add_client(CLI::App& app, int& exit_code) {
       "(JSON lines) goes to stdout. Environment: BACKEND_URL, CB_FAIL_MAX, CB_RESET_TIMEOUT,\n"
       "RETRY_MAX_ATTEMPTS, RETRY_BASE, RETRY_MAX, PORT, SEED.");
   auto f = std::make_shared<ClientFlags>();
+  // A flag given twice takes its last value, so wrappers (Kubernetes args, scripts) can override.
+  sub->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   sub->add_option("--config", f->config_file, "Client policy JSON (docs/policies.md) instead of the lab's env keys");
   sub->add_option("--scenario", f->scenario_file, "Take the client policy from a scenario file");
   sub->add_flag("--baseline", f->baseline, "The lab's phase A: no breaker, no retry");

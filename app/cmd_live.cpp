@@ -60,6 +60,7 @@ live::LivePlan make_plan(const sim::Scenario& sc, const std::string& file) {
   t.container_start = delay_of(k.container_start_s);
   t.app_start = delay_of(k.app_start_s);
   t.replace_delay = delay_of(k.replace_delay_s);
+  t.endpoint_delay = delay_of(k.endpoint_delay_s);
   t.crash_backoff_initial = k.crash_backoff_initial;
   t.crash_backoff_max = k.crash_backoff_max;
   t.crash_backoff_reset = k.crash_backoff_reset;

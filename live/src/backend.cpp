@@ -1,5 +1,7 @@
 #include "live/backend.hpp"
 
+#include <dirent.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <atomic>
@@ -7,7 +9,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <optional>
 #include <random>
+#include <vector>
 #include <thread>
 
 #include <httplib.h>
@@ -65,6 +69,29 @@ void json_reply(httplib::Response& res, int status, const nlohmann::json& body) 
   res.set_content(body.dump() + "\n", "application/json");
 }
 
+// httplib 0.11 listens with a backlog of 5: a burst of connections overflows it and the kernel
+// drops SYNs, which clients resend only after 1 s, 3 s, ... (2,000 connections took minutes).
+// listen() again on the bound socket raises the backlog; httplib does not expose the socket, so
+// it is found among this process's descriptors by its port.
+void raise_backlog(int port) {
+  DIR* dir = opendir("/proc/self/fd");
+  if (!dir) return;
+  while (const dirent* e = readdir(dir)) {
+    const int fd = std::atoi(e->d_name);
+    int listening = 0;
+    socklen_t len = sizeof listening;
+    if (fd <= 2 || getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening) continue;
+    sockaddr_storage a{};
+    socklen_t alen = sizeof a;
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&a), &alen) != 0) continue;
+    int bound = -1;
+    if (a.ss_family == AF_INET) bound = ntohs(reinterpret_cast<const sockaddr_in*>(&a)->sin_port);
+    if (a.ss_family == AF_INET6) bound = ntohs(reinterpret_cast<const sockaddr_in6*>(&a)->sin6_port);
+    if (bound == port) ::listen(fd, 1024);
+  }
+  closedir(dir);
+}
+
 }  // namespace
 
 struct BackendServer::Impl {
@@ -100,7 +127,7 @@ struct BackendServer::Impl {
       std::_Exit(code);
     };
     describe_metrics();
-    routes();
+    configure(svr);
   }
 
   Instant now() const {
@@ -149,7 +176,10 @@ struct BackendServer::Impl {
     serve_work(req, res);
     metrics.observe(kWorkDuration, {},
                     std::chrono::duration<double>(SteadyClock::now() - start).count());
-    --in_flight;
+    if (--in_flight == 0) {
+      std::lock_guard lock(wait_mu);  // stop() may be waiting for the last one
+      wait_cv.notify_all();
+    }
   }
 
   void serve_work(const httplib::Request& req, httplib::Response& res) {
@@ -265,7 +295,8 @@ struct BackendServer::Impl {
     metrics.set(kFaultActive, {{"fault", "partition"}}, faults.partitioned(t) ? 1 : 0);
   }
 
-  void routes() {
+  // Options and routes of a listener; the main one and the gated Service listener share them.
+  void configure(httplib::Server& svr) {
     svr.set_tcp_nodelay(true);  // without it keep-alive answers wait for Nagle: 300 vs 26,800 req/s
     svr.set_keep_alive_timeout(cfg.keep_alive_timeout_s);
     svr.set_payload_max_length(64 * 1024);
@@ -341,15 +372,68 @@ struct BackendServer::Impl {
       metrics.add(kRequests, {{"path", path_label(req.path)}, {"code", std::to_string(res.status)}});
     });
   }
+
+  // The gated Service listener (BackendConfig::service_port). A closed one is retired, not
+  // joined: its requests in flight finish on their own while the signal thread goes on.
+  struct Listener {
+    std::unique_ptr<httplib::Server> server;
+    std::thread thread;
+  };
+  mutable std::mutex service_mu;
+  std::optional<Listener> service;
+  std::vector<Listener> retired;
+
+  bool open_service() {
+    std::lock_guard lock(service_mu);
+    if (service) return true;
+    if (cfg.service_port <= 0 || stop_requested) return false;
+    Listener l;
+    l.server = std::make_unique<httplib::Server>();
+    configure(*l.server);
+    if (!l.server->bind_to_port(cfg.host, cfg.service_port)) return false;
+    httplib::Server* raw = l.server.get();
+    l.thread = std::thread([raw] { raw->listen_after_bind(); });
+    service = std::move(l);
+    return true;
+  }
+
+  void close_service() {
+    std::lock_guard lock(service_mu);
+    if (!service) return;
+    for (int i = 0; i < 1000 && !service->server->is_running(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    service->server->stop();
+    retired.push_back(std::move(*service));
+    service.reset();
+  }
+
+  void join_retired() {
+    std::vector<Listener> done;
+    {
+      std::lock_guard lock(service_mu);
+      done.swap(retired);
+    }
+    for (auto& l : done) l.thread.join();
+  }
 };
 
 BackendServer::BackendServer(BackendConfig cfg) : impl_(std::make_unique<Impl>(std::move(cfg))) {}
 
 BackendServer::~BackendServer() {
-  if (!impl_->running) return;
-  stop();
-  std::unique_lock lock(impl_->wait_mu);
-  impl_->wait_cv.wait(lock, [&] { return !impl_->running; });
+  auto& m = *impl_;
+  if (m.running) {
+    stop();
+    std::unique_lock lock(m.wait_mu);
+    m.wait_cv.wait(lock, [&] { return !m.running; });
+  }
+  // A Service listener opened without run() (or after stop()) still has a thread to end.
+  m.close_service();
+  {
+    std::lock_guard lock(m.wait_mu);
+    m.aborting = true;
+  }
+  m.wait_cv.notify_all();
+  m.join_retired();
 }
 
 int BackendServer::bind() {
@@ -363,6 +447,10 @@ int BackendServer::bind() {
                              " (in use, or the address is not local)");
   }
   impl_->port = port;
+  raise_backlog(port);
+  if (c.service_port > 0 && c.service_open && !impl_->open_service())
+    throw std::runtime_error("cannot bind " + c.host + ":" + std::to_string(c.service_port) +
+                             " (the service port)");
   return port;
 }
 
@@ -383,18 +471,28 @@ int BackendServer::stop() {
   auto& m = *impl_;
   m.draining = true;
   m.stop_requested = true;
+  m.close_service();
   // run() may be between its check and httplib's is_running_ flag: wait for the flag.
   for (int i = 0; i < 1000 && m.running && !m.svr.is_running(); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   m.svr.stop();
   // run() returns once every accepted connection was served (httplib joins the pool).
   std::unique_lock lock(m.wait_mu);
-  const bool drained = m.wait_cv.wait_for(lock, m.cfg.shutdown_timeout, [&] { return !m.running; });
+  const bool drained = m.wait_cv.wait_for(lock, m.cfg.shutdown_timeout,
+                                          [&] { return !m.running && m.in_flight.load() == 0; });
   const int cut = drained ? 0 : m.in_flight.load();
   m.aborting = true;  // wakes delayed requests, partition holds and hung probes
   lock.unlock();
   m.wait_cv.notify_all();
+  m.join_retired();
   return cut;
+}
+
+bool BackendServer::open_service() { return impl_->open_service(); }
+void BackendServer::close_service() { impl_->close_service(); }
+bool BackendServer::service_open() const {
+  std::lock_guard lock(impl_->service_mu);
+  return impl_->service.has_value();
 }
 
 int BackendServer::port() const { return impl_->port; }

@@ -52,17 +52,17 @@ LiveResult run_live(const LivePlan& plan) {
   if (ec) throw std::runtime_error("cannot create " + plan.out_dir + ": " + ec.message());
 
   LiveResult result;
-  const int port = free_loopback_port();
+  const int port = free_loopback_port();  // the Service's port; each pod has its own too
   result.endpoints.backend_url = "http://127.0.0.1:" + std::to_string(port);
   result.endpoints.admin_token = random_token();
 
   PodTemplate t = plan.pods;
-  t.port = port;
+  t.service_port = port;
   t.log_dir = plan.out_dir;
   t.seed = stream_seed(plan.seed, Stream::backend);
   const std::string exe = plan.backend_executable.empty() ? self_executable() : plan.backend_executable;
   char rate[64];
-  t.argv = {exe, "backend", "--host", "127.0.0.1", "--port", std::to_string(port)};
+  t.argv = {exe, "backend", "--host", "127.0.0.1"};
   std::snprintf(rate, sizeof rate, "%.17g", plan.failure_rate);
   t.argv.insert(t.argv.end(), {"--failure-rate", rate});
   std::snprintf(rate, sizeof rate, "%.17g", plan.slow_rate);
@@ -71,7 +71,7 @@ LiveResult run_live(const LivePlan& plan) {
                                "--shutdown-timeout", format_seconds(t.grace_period)});
 
   // The first pod is up before the run's clock starts, as the simulator's initial pods are.
-  ChildProcess first = PodSupervisor::start_ready_pod(t, 1, plan.ready_timeout);
+  PodSupervisor::Started first = PodSupervisor::start_ready_pod(t, 1, plan.ready_timeout);
   say("backend " + PodSupervisor::pod_name(t, 1) + " ready on 127.0.0.1:" + std::to_string(port));
 
   AsioRuntime rt;
@@ -117,7 +117,7 @@ LiveResult run_live(const LivePlan& plan) {
   std::unique_ptr<chaos::ExperimentRunner> runner;
   if (plan.load_experiment) {
     experiment = plan.load_experiment(result.endpoints);
-    target = std::make_unique<LiveTarget>(rt, pods, port, result.endpoints.admin_token);
+    target = std::make_unique<LiveTarget>(rt, pods, result.endpoints.admin_token);
     chaos::RunnerOptions opt;
     opt.epoch = epoch;
     opt.platform = "chaoslab live";

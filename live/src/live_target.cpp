@@ -80,8 +80,8 @@ chaos::HttpResponse perform_http(const chaos::HttpRequest& req) {
   return out;
 }
 
-LiveTarget::LiveTarget(AsioRuntime& rt, PodSupervisor& pods, int backend_port, std::string admin_token)
-    : rt_(rt), pods_(pods), backend_port_(backend_port), admin_token_(std::move(admin_token)) {}
+LiveTarget::LiveTarget(AsioRuntime& rt, PodSupervisor& pods, std::string admin_token)
+    : rt_(rt), pods_(pods), admin_token_(std::move(admin_token)) {}
 
 void LiveTarget::http(const chaos::HttpRequest& req,
                       std::function<void(const chaos::HttpResponse&)> done) {
@@ -90,10 +90,11 @@ void LiveTarget::http(const chaos::HttpRequest& req,
 }
 
 nlohmann::json LiveTarget::fault(const std::string& func, const nlohmann::json& arguments) {
-  const std::string pod = pods_.running_pod();
+  const auto pod = pods_.running_pod();
+  if (!pod) throw chaos::ActivityError("chaoslab.faults." + func + ": no running backend pod");
   chaos::HttpRequest req;
   req.method = "POST";
-  req.url = "http://127.0.0.1:" + std::to_string(backend_port_) + "/admin/faults";
+  req.url = "http://127.0.0.1:" + std::to_string(pod->second) + "/admin/faults";
   req.headers["Authorization"] = "Bearer " + admin_token_;
   req.headers["Content-Type"] = "application/json";
   req.body = nlohmann::json{{"action", func}, {"arguments", arguments}}.dump();
@@ -107,7 +108,7 @@ nlohmann::json LiveTarget::fault(const std::string& func, const nlohmann::json& 
     const std::string why = body.is_object() && body.contains("error") ? body["error"].get<std::string>() : r.body;
     throw chaos::ActivityError("chaoslab.faults." + func + ": " + why);
   }
-  if (func == "crash") return {{"crashed", pod}};
+  if (func == "crash") return {{"crashed", pod->first}};
   return body.is_object() && body.contains("faults") ? body["faults"] : body;
 }
 

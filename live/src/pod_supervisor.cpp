@@ -30,8 +30,14 @@ std::string log_path(const PodTemplate& t, const std::string& pod) {
   return t.log_dir.empty() ? std::string() : t.log_dir + "/" + pod + ".log";
 }
 
-ChildProcess spawn_pod(const PodTemplate& t, const std::string& name, int index, int restarts) {
+PodSupervisor::Started spawn_pod(const PodTemplate& t, const std::string& name, int index,
+                                 int restarts, bool service_open) {
+  PodSupervisor::Started out;
+  out.port = free_loopback_port();
   std::vector<std::string> argv = t.argv;
+  argv.insert(argv.end(), {"--port", std::to_string(out.port), "--service-port",
+                           std::to_string(t.service_port)});
+  if (service_open) argv.push_back("--service-open");
   argv.push_back("--seed");
   argv.push_back(std::to_string(derive_seed(derive_seed(t.seed, static_cast<std::uint64_t>(index)),
                                             static_cast<std::uint64_t>(restarts))));
@@ -40,7 +46,10 @@ ChildProcess spawn_pod(const PodTemplate& t, const std::string& name, int index,
   o.append = true;
   // The lab's variables must not leak into the pod from this process: flags say it all.
   o.env_unset = {"FAILURE_RATE", "SLOW_RATE", "MAX_DELAY_MS", "PORT", "ADMIN_TOKEN"};
-  return ChildProcess(argv, o);
+  // Endpoint signals may come before the backend's signal thread runs: keep them pending.
+  o.blocked_signals = {SIGUSR1, SIGUSR2};
+  out.process = ChildProcess(argv, o);
+  return out;
 }
 
 }  // namespace
@@ -49,11 +58,12 @@ std::string PodSupervisor::pod_name(const PodTemplate& tmpl, int index) {
   return tmpl.deployment + "-" + std::to_string(index);
 }
 
-ChildProcess PodSupervisor::start_ready_pod(const PodTemplate& t, int index, Duration timeout) {
+PodSupervisor::Started PodSupervisor::start_ready_pod(const PodTemplate& t, int index, Duration timeout) {
   const std::string name = pod_name(t, index);
-  ChildProcess p = spawn_pod(t, name, index, 0);
+  Started started = spawn_pod(t, name, index, 0, true);
+  ChildProcess& p = started.process;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  httplib::Client c("127.0.0.1", t.port);
+  httplib::Client c("127.0.0.1", started.port);
   c.set_connection_timeout(std::chrono::milliseconds(200));
   c.set_read_timeout(std::chrono::milliseconds(500));
   while (std::chrono::steady_clock::now() < deadline) {
@@ -62,7 +72,7 @@ ChildProcess PodSupervisor::start_ready_pod(const PodTemplate& t, int index, Dur
                                std::to_string(st->code) + " before it was ready:\n" +
                                log_tail(log_path(t, name)));
     auto r = c.Get("/readyz");
-    if (r && r->status == 200) return p;
+    if (r && r->status == 200) return started;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   throw std::runtime_error("backend pod " + name + " was not ready within " +
@@ -71,7 +81,6 @@ ChildProcess PodSupervisor::start_ready_pod(const PodTemplate& t, int index, Dur
 
 PodSupervisor::PodSupervisor(AsioRuntime& rt, PodTemplate tmpl, Rng& rng, TraceSink* trace)
     : rt_(rt), t_(std::move(tmpl)), rng_(rng), trace_(trace) {
-  readyz_ = rt_.resolve("http://127.0.0.1:" + std::to_string(t_.port) + "/readyz");
   reap_timer_ = rt_.call_after(kReapPeriod, [this] { reap(); });
 }
 
@@ -99,7 +108,7 @@ void PodSupervisor::schedule(Duration after, Pod& p, void (PodSupervisor::*step)
   });
 }
 
-void PodSupervisor::adopt_running(ChildProcess process) {
+void PodSupervisor::adopt_running(Started started) {
   auto pod = std::make_unique<Pod>();
   pod->index = next_index_++;
   pod->name = pod_name(t_, pod->index);
@@ -107,7 +116,10 @@ void PodSupervisor::adopt_running(ChildProcess process) {
   pod->container_started = rt_.now();
   pod->stage = Stage::running;
   pod->ready = true;
-  pod->process = std::move(process);
+  pod->endpoint = true;
+  pod->port = started.port;
+  pod->readyz = rt_.resolve("http://127.0.0.1:" + std::to_string(started.port) + "/readyz");
+  pod->process = std::move(started.process);
   Pod& p = *pods_.emplace_back(std::move(pod));
   event(p, "Running");
   if (t_.readiness) {
@@ -146,7 +158,7 @@ void PodSupervisor::on_container_started(Pod& p) {
   p.stage = Stage::running;
   p.container_started = rt_.now();
   p.probe_ok = p.probe_fail = 0;
-  if (!t_.readiness) p.ready = true;  // no probe: Ready as soon as the container runs
+  if (!t_.readiness) set_ready(p, true, false);  // no probe: Ready as soon as the container runs
   event(p, "Running");
   schedule(draw(t_.app_start), p, &PodSupervisor::on_app_up);
 }
@@ -154,7 +166,10 @@ void PodSupervisor::on_container_started(Pod& p) {
 void PodSupervisor::on_app_up(Pod& p) {
   if (p.stage != Stage::running || p.terminating) return;
   try {
-    p.process = spawn_pod(t_, p.name, p.index, p.backoff_step);
+    Started s = spawn_pod(t_, p.name, p.index, p.backoff_step, p.endpoint);
+    p.process = std::move(s.process);
+    p.port = s.port;
+    p.readyz = rt_.resolve("http://127.0.0.1:" + std::to_string(s.port) + "/readyz");
   } catch (const std::exception&) {
     process_exit(p, false);  // could not start: as a crashing container
   }
@@ -181,16 +196,31 @@ void PodSupervisor::probe(Pod& p) {
   };
   if (!p.process.running()) return verdict(false);  // nothing listens yet: refused
   const std::uint32_t gen = p.gen;
-  rt_.http_get(readyz_, pr.timeout, [alive = alive_, pp, gen, verdict](const HttpResult& r) {
+  rt_.http_get(p.readyz, pr.timeout, [alive = alive_, pp, gen, verdict](const HttpResult& r) {
     if (!*alive || pp->gen != gen) return;
     verdict(r.kind == OutcomeKind::ok && r.status == 200);
   });
 }
 
-void PodSupervisor::set_ready(Pod& p, bool ready) {
+void PodSupervisor::set_ready(Pod& p, bool ready, bool emit) {
   if (p.ready == ready) return;
   p.ready = ready;
-  event(p, p.terminating ? "Terminating" : "Running");
+  // kube-proxy follows after endpoint_delay; updates can land out of order, an older one never
+  // undoes a newer one.
+  const std::uint32_t version = ++p.ep_version;
+  Pod* pp = &p;
+  rt_.call_after(draw(t_.endpoint_delay), [this, pp, version, ready] { apply_endpoint(*pp, version, ready); });
+  if (emit) event(p, p.terminating ? "Terminating" : "Running");
+}
+
+void PodSupervisor::apply_endpoint(Pod& p, std::uint32_t version, bool endpoint) {
+  if (version <= p.ep_applied) return;
+  p.ep_applied = version;
+  if (p.endpoint == endpoint) return;
+  p.endpoint = endpoint;
+  // The process opens or closes its Service listener; one that has not started yet learns it
+  // from --service-open when it does.
+  if (p.process.running()) p.process.signal(endpoint ? SIGUSR1 : SIGUSR2);
 }
 
 std::vector<chaos::PodInfo> PodSupervisor::list_pods(const std::string& ns,
@@ -235,7 +265,7 @@ void PodSupervisor::delete_pod(const std::string& ns, const std::string& name,
   p.terminating = true;
   // The ReplicaSet ignores terminating pods: the successor overlaps the old pod's shutdown.
   rt_.call_after(draw(t_.replace_delay), [this] { replace(); });
-  p.ready = false;
+  set_ready(p, false, false);
   event(p, "Terminating");
   if (p.probe_timer) rt_.cancel(p.probe_timer);
   p.probe_timer = 0;
@@ -271,7 +301,7 @@ void PodSupervisor::process_exit(Pod& p, bool deleted) {
   p.process = ChildProcess();  // reaped already, or never started
   if (deleted) {
     p.stage = Stage::gone;
-    p.ready = false;
+    set_ready(p, false, false);
     if (p.probe_timer) rt_.cancel(p.probe_timer);
     p.probe_timer = 0;
     event(p, "Deleted");
@@ -279,7 +309,7 @@ void PodSupervisor::process_exit(Pod& p, bool deleted) {
   }
   // Container crash: restartPolicy Always, CrashLoopBackOff.
   p.stage = Stage::crashed;
-  p.ready = false;
+  set_ready(p, false, false);
   event(p, "Crashed");
   if (rt_.now() - p.container_started >= t_.crash_backoff_reset) p.backoff_step = 0;
   Duration delay = t_.crash_backoff_initial;
@@ -312,10 +342,11 @@ chaos::DeploymentStatus PodSupervisor::deployment(const std::string& ns, const s
   return s;
 }
 
-std::string PodSupervisor::running_pod() const {
+std::optional<std::pair<std::string, int>> PodSupervisor::running_pod() const {
   for (const auto& p : pods_)
-    if (p->stage == Stage::running && !p->terminating && p->process.started()) return p->name;
-  return "";
+    if (p->stage == Stage::running && !p->terminating && p->process.started())
+      return std::make_pair(p->name, p->port);
+  return std::nullopt;
 }
 
 int PodSupervisor::ready_pods() const {

@@ -61,13 +61,15 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const SpawnOpti
     posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, o.stderr_path.c_str(), flags, 0644);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
-  // The child starts with no blocked signals and default dispositions, whatever this process
-  // set up for its own signal handling (a blocked SIGTERM or an ignored SIGPIPE is inherited).
-  sigset_t none, defaults;
-  sigemptyset(&none);
+  // The child starts with only the requested signals blocked and default dispositions, whatever
+  // this process set up for its own signal handling (a blocked SIGTERM or an ignored SIGPIPE
+  // would be inherited).
+  sigset_t blocked, defaults;
+  sigemptyset(&blocked);
+  for (int sig : o.blocked_signals) sigaddset(&blocked, sig);
   sigemptyset(&defaults);
   for (int s : {SIGTERM, SIGINT, SIGPIPE, SIGHUP, SIGQUIT}) sigaddset(&defaults, s);
-  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigmask(&attr, &blocked);
   posix_spawnattr_setsigdefault(&attr, &defaults);
   short spawn_flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
   if (o.new_process_group) {

@@ -102,8 +102,9 @@ TEST_CASE("chaoslab backend: with a drain delay, /readyz is 503 while /work is s
 }
 
 TEST_CASE("chaoslab backend: the crash fault exits with its code; the environment configures the service") {
-  Chaoslab p({"backend", "--host", "127.0.0.1", "--port", "0"},
-             {{"ADMIN_TOKEN", "envtok"}, {"FAILURE_RATE", "1"}, {"SLOW_RATE", "0"}});
+  // A flag given twice takes its last value.
+  Chaoslab p({"backend", "--host", "127.0.0.1", "--port", "0", "--slow-rate", "1", "--slow-rate", "0"},
+             {{"ADMIN_TOKEN", "envtok"}, {"FAILURE_RATE", "1"}, {"SLOW_RATE", "0.5"}});
   const int port = wait_port(p);
   CHECK(p.err().find("FAILURE_RATE=1 SLOW_RATE=0") != std::string::npos);
   auto w = http_get(port, "/work");

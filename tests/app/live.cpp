@@ -30,7 +30,7 @@ TEST_CASE("chaoslab live: a pod kill shows in the trace, the journal and the sum
   CHECK(ev[0]["source"] == "live");
   CHECK(ev[0]["seed"] == 7);
   double killed = -1, deleted = -1, refused = -1, opened = -1, replacement_ready = -1, closed = -1,
-         ok_after = -1;
+         ok_after = -1, first_ok_after_kill = -1;
   for (const auto& e : ev) {
     const double t = e["t"];
     const std::string kind = e["event"];
@@ -41,6 +41,11 @@ TEST_CASE("chaoslab live: a pod kill shows in the trace, the journal and the sum
     if (kind == "transition" && e["to"] == "open" && killed >= 0 && opened < 0) opened = t;
     if (kind == "transition" && e["to"] == "closed" && opened >= 0) closed = t;
     if (kind == "call" && e["outcome"] == "ok" && replacement_ready >= 0 && ok_after < 0) ok_after = t;
+    if (kind == "attempt" && e["outcome"] == "ok" && killed >= 0 && first_ok_after_kill < 0) {
+      // Sent after the kill: answered by the successor, which the Service routes to only once
+      // it is ready (plus the endpoint delay).
+      if (t - e["latency_ms"].get<double>() / 1000 > killed) first_ok_after_kill = t;
+    }
   }
   CHECK(killed > 1.5);  // chaos starts at 1 s, the action after a 1 s pause
   CHECK(deleted >= killed);
@@ -49,6 +54,7 @@ TEST_CASE("chaoslab live: a pod kill shows in the trace, the journal and the sum
   CHECK(replacement_ready > deleted);
   CHECK(closed > opened);
   CHECK(ok_after > 0);
+  CHECK(first_ok_after_kill >= replacement_ready);
 
   // Journal: a completed Chaos Toolkit run that deleted backend-1.
   auto journal = nlohmann::json::parse(read_text(out + "/journal.json"));

@@ -25,9 +25,9 @@ struct PodRecorder final : TraceSink {
 
 live::PodTemplate fast_template(const std::string& log_dir) {
   live::PodTemplate t;
-  t.port = live::free_loopback_port();
-  t.argv = {CHAOSLAB_BINARY, "backend", "--host", "127.0.0.1", "--port", std::to_string(t.port),
-            "--failure-rate", "0", "--slow-rate", "0", "--admin-token", "tok"};
+  t.service_port = live::free_loopback_port();
+  t.argv = {CHAOSLAB_BINARY, "backend", "--host", "127.0.0.1", "--failure-rate", "0", "--slow-rate", "0",
+            "--admin-token", "tok"};
   t.log_dir = log_dir;
   t.seed = 1;
   t.grace_period = 2s;
@@ -35,6 +35,7 @@ live::PodTemplate fast_template(const std::string& log_dir) {
   t.container_start = [](Rng&) { return Duration(100ms); };
   t.app_start = [](Rng&) { return Duration(100ms); };
   t.replace_delay = [](Rng&) { return Duration(10ms); };
+  t.endpoint_delay = [](Rng&) { return Duration(50ms); };
   t.crash_backoff_initial = 200ms;
   t.readiness = live::ReadinessProbe{Duration{0}, Duration(100ms), Duration(500ms), 1, 3};
   return t;
@@ -46,22 +47,28 @@ TEST_CASE("PodSupervisor: deleting the pod terminates its process and a successo
   chaoslab::testing::ignore_sigpipe();
   const std::string dir = chaoslab::testing::temp_dir("pods");
   live::PodTemplate t = fast_template(dir);
-  live::ChildProcess first = live::PodSupervisor::start_ready_pod(t, 1, 10s);
-  const pid_t first_pid = first.pid();
+  live::PodSupervisor::Started first = live::PodSupervisor::start_ready_pod(t, 1, 10s);
+  const pid_t first_pid = first.process.pid();
+  const int first_port = first.port;
   live::AsioRuntime rt;
   Rng rng(3);
   PodRecorder rec;
   live::PodSupervisor pods(rt, t, rng, &rec);
   pods.adopt_running(std::move(first));
-  live::LiveTarget target(rt, pods, t.port, "tok");
+  live::LiveTarget target(rt, pods, "tok");
 
   std::vector<chaos::PodInfo> before, after;
   chaos::DeploymentStatus dep_after;
   std::string unknown_error, selector_error;
   nlohmann::json errors_out, crash_out;
   int work_status = 0;
+  int service_before = 0, pod_before = 0;
+  bool service_refused_during = false, service_back = false;
   rt.post([&] {
     before = pods.list_pods("lab3", "app=backend");
+    // The Service port routes to the ready pod; the pod's own port answers too.
+    service_before = chaoslab::testing::http_get(t.service_port, "/work")->status;
+    pod_before = chaoslab::testing::http_get(first_port, "/work")->status;
     try {
       pods.delete_pod("lab3", "backend-9", std::nullopt);
     } catch (const chaos::ActivityError& e) {
@@ -74,16 +81,25 @@ TEST_CASE("PodSupervisor: deleting the pod terminates its process and a successo
     }
     pods.delete_pod("lab3", "backend-1", std::nullopt);
   });
+  // No ready endpoint between the kill and the successor's readiness: connections are refused.
+  rt.call_after(150ms, [&] {
+    service_refused_during = !chaoslab::testing::http_get(t.service_port, "/work", {}, 200ms);
+  });
   rt.call_after(1500ms, [&] {
     after = pods.list_pods("lab3", "app=backend");
     dep_after = pods.deployment("lab3", "backend");
+    service_back = chaoslab::testing::http_get(t.service_port, "/healthz")->status == 200;
     errors_out = target.fault("inject_errors", {{"rate", 1.0}, {"status", 503}, {"duration_s", 0}});
-    work_status = chaoslab::testing::http_get(t.port, "/work")->status;
+    work_status = chaoslab::testing::http_get(t.service_port, "/work")->status;
     crash_out = target.fault("crash", {{"exit_code", 4}});
   });
   rt.call_after(3000ms, [&] { rt.stop(); });
   rt.run();
 
+  CHECK(service_before == 200);
+  CHECK(pod_before == 200);
+  CHECK(service_refused_during);
+  CHECK(service_back);
   REQUIRE(before.size() == 1);
   CHECK(before[0].name == "backend-1");
   CHECK(before[0].phase == "Running");

@@ -29,6 +29,11 @@ struct BackendConfig {
 
   std::string host = "0.0.0.0";
   int port = 8000;                        // 0: any free port (BackendServer::port() tells)
+  // A second listener for the same routes that is open only while this backend is an endpoint
+  // of its Service (open_service/close_service; `chaoslab backend` maps them to SIGUSR1/SIGUSR2).
+  // Local live mode's stand-in for kube-proxy: while closed, connections to it are refused.
+  int service_port = 0;                   // 0: none
+  bool service_open = false;              // open it at bind()
   std::optional<std::uint64_t> seed;      // nullopt: seeded from std::random_device, logged
   Duration startup_delay{0};              // /readyz 503 and /work 503 until it has passed
   std::string admin_token;                // empty: /admin/faults answers 404
@@ -65,6 +70,12 @@ class BackendServer {
   // Stops accepting, waits up to shutdown_timeout for requests in flight, then wakes any that
   // are still delayed (they answer 503). Returns the number of requests that had to be cut.
   int stop();
+
+  // The Service listener: true when open (or already open); false when it cannot bind or the
+  // server is stopping. Thread-safe.
+  bool open_service();
+  void close_service();
+  bool service_open() const;
 
   int port() const;
   bool ready() const;

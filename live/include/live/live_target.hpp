@@ -1,6 +1,6 @@
 // chaos::Target for local live mode: pods are the PodSupervisor's backend processes, http
-// providers are real requests (off the io thread), chaoslab.faults go to the running backend's
-// POST /admin/faults, and process providers run real programs (argv, never a shell).
+// providers are real requests (off the io thread), chaoslab.faults go to the running backend pod's
+// own POST /admin/faults, and process providers run real programs (argv, never a shell).
 #pragma once
 
 #include <string>
@@ -13,7 +13,7 @@ namespace chaoslab::live {
 
 class LiveTarget final : public chaos::Target {
  public:
-  LiveTarget(AsioRuntime& rt, PodSupervisor& pods, int backend_port, std::string admin_token);
+  LiveTarget(AsioRuntime& rt, PodSupervisor& pods, std::string admin_token);
 
   Runtime& runtime() override { return rt_; }
   std::vector<chaos::PodInfo> list_pods(const std::string& ns, const std::string& selector) override {
@@ -33,7 +33,6 @@ class LiveTarget final : public chaos::Target {
  private:
   AsioRuntime& rt_;
   PodSupervisor& pods_;
-  int backend_port_;
   std::string admin_token_;
 };
 

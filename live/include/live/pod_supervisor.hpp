@@ -1,5 +1,8 @@
-// Local live mode's stand-in for a Kubernetes Deployment: each backend "pod" is a `chaoslab
-// backend` child process on the Service's loopback port. It follows the simulator's pod model
+// Local live mode's stand-in for a Kubernetes Deployment and its Service: each backend "pod" is a
+// `chaoslab backend` child process with its own loopback port (the pod IP: probes, faults) and a
+// gated listener on the Service's port that is open only while the pod is a ready endpoint
+// (kube-proxy: the endpoint follows readiness after endpoint_delay; with no endpoint, connections
+// to the Service are refused). It follows the simulator's pod model
 // (sim/src/cluster.cpp) in real time: deletion sends SIGTERM and SIGKILL after the grace period
 // while the ReplicaSet creates the successor after replace_delay; a new pod is Pending for
 // `scheduling`, ContainerCreating for `container_start`, then Running, and its process starts
@@ -41,14 +44,16 @@ struct PodTemplate {
   std::map<std::string, std::string> labels{{"app", "backend"}};
   Duration grace_period = std::chrono::seconds(30);
   DelayFn scheduling, container_start, app_start, replace_delay;  // unset: zero
+  DelayFn endpoint_delay;  // readiness change -> the Service routes by it (unset: zero)
   Duration crash_backoff_initial = std::chrono::seconds(10);
   Duration crash_backoff_max = std::chrono::seconds(300);
   Duration crash_backoff_reset = std::chrono::seconds(600);
   std::optional<ReadinessProbe> readiness;
 
-  // The process: `argv` plus "--seed <pod seed>"; output appended to log_dir/<pod>.log.
+  // The process: `argv` plus "--port <pod port> --service-port <service_port> [--service-open]
+  // --seed <pod seed>"; output appended to log_dir/<pod>.log.
   std::vector<std::string> argv;
-  int port = 0;
+  int service_port = 0;
   std::string log_dir;
   std::uint64_t seed = 0;  // pod n gets derive_seed(seed, n)
 };
@@ -62,14 +67,21 @@ class PodSupervisor {
   PodSupervisor(const PodSupervisor&) = delete;
   PodSupervisor& operator=(const PodSupervisor&) = delete;
 
-  // Adopts a process started before the run (io thread or before rt.run()).
-  void adopt_running(ChildProcess process);
+  // A pod process started before the run by start_ready_pod.
+  struct Started {
+    ChildProcess process;
+    int port = 0;
+  };
+
+  // Adopts a process started before the run (io thread or before rt.run()): Running, ready and
+  // an endpoint.
+  void adopt_running(Started started);
 
   std::vector<chaos::PodInfo> list_pods(const std::string& ns, const std::string& selector) const;
   void delete_pod(const std::string& ns, const std::string& name, std::optional<Duration> grace);
   chaos::DeploymentStatus deployment(const std::string& ns, const std::string& name) const;
-  // The running pod with a process, for faults (nullptr when none).
-  std::string running_pod() const;
+  // A running, not terminating pod with a process, and its own port (for faults).
+  std::optional<std::pair<std::string, int>> running_pod() const;
 
   int ready_pods() const;
   std::size_t pods_created() const { return pods_.size(); }
@@ -78,9 +90,10 @@ class PodSupervisor {
   // `grace`. Blocking.
   void shutdown(Duration grace);
 
-  // Starts pod process number `index` of `tmpl` and waits (blocking) until GET /readyz answers
-  // 200; throws std::runtime_error with the end of its log when it exits or `timeout` passes.
-  static ChildProcess start_ready_pod(const PodTemplate& tmpl, int index, Duration timeout);
+  // Starts pod process number `index` of `tmpl` with its Service listener open and waits
+  // (blocking) until GET /readyz answers 200; throws std::runtime_error with the end of its log
+  // when it exits or `timeout` passes.
+  static Started start_ready_pod(const PodTemplate& tmpl, int index, Duration timeout);
   static std::string pod_name(const PodTemplate& tmpl, int index);
 
  private:
@@ -96,6 +109,11 @@ class PodSupervisor {
     Instant container_started{};
     std::uint32_t gen = 0;  // bumped when the container ends: stale timers see a new gen
     ChildProcess process;
+    int port = 0;           // the process's own port
+    TargetId readyz = 0;    // GET /readyz on it
+    bool endpoint = false;  // the Service routes to it (its gated listener is open)
+    std::uint32_t ep_version = 0;
+    std::uint32_t ep_applied = 0;
     TimerId kill_timer = 0;
     TimerId probe_timer = 0;
     int backoff_step = 0;
@@ -111,7 +129,8 @@ class PodSupervisor {
   void on_app_up(Pod& p);
   void on_restart(Pod& p);
   void on_kill(Pod& p);
-  void set_ready(Pod& p, bool ready);
+  void set_ready(Pod& p, bool ready, bool emit = true);
+  void apply_endpoint(Pod& p, std::uint32_t version, bool endpoint);
   void probe(Pod& p);
   void reap();
   void process_exit(Pod& p, bool deleted);
@@ -123,7 +142,6 @@ class PodSupervisor {
   PodTemplate t_;
   Rng& rng_;
   TraceSink* trace_;
-  TargetId readyz_ = 0;
   std::vector<std::unique_ptr<Pod>> pods_;
   int next_index_ = 1;
   TimerId reap_timer_ = 0;

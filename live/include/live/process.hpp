@@ -21,6 +21,9 @@ struct SpawnOptions {
   std::string stderr_path;                     // empty: inherited
   bool append = false;                         // append to the files instead of truncating
   bool new_process_group = true;               // a terminal's Ctrl-C does not reach it directly
+  // Blocked in the child from its first instruction (it unblocks or sigwaits them itself): a
+  // signal sent before it set up its handling stays pending instead of killing it.
+  std::vector<int> blocked_signals;
 };
 
 // How a child ended: exit status, or the signal that killed it.
