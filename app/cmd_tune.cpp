@@ -30,6 +30,10 @@ void add_tune(CLI::App& app, int& exit_code) {
       ->check(CLI::PositiveNumber);
   sub->add_option("--objective", *objective, "availability (after recovery, default) or recovery (time to first success)")
       ->check(CLI::IsMember({"availability", "recovery"}));
+  sub->add_option("--tolerance", o->tolerance,
+                  "objective differences up to this count as ties (availability: a fraction, 0.01 = 1 point; recovery: s)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   sub->add_option("--trial-weight", o->trial_weight, "weight of failed half-open trials in the cost")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);

@@ -89,7 +89,8 @@ json estimate_json(const Estimate& e) {
 
 }  // namespace
 
-Ranking rank_candidates(std::vector<Candidate> cs, TuneObjective o, double trial_weight, double load_weight) {
+Ranking rank_candidates(std::vector<Candidate> cs, TuneObjective o, double trial_weight, double load_weight,
+                        double tolerance) {
   Ranking r;
   if (cs.empty()) return r;
   double max_trials = 0, max_rps = 0;
@@ -119,7 +120,14 @@ Ranking rank_candidates(std::vector<Candidate> cs, TuneObjective o, double trial
         (goodness(cs[i], o) == goodness(cs[best], o) && cs[i].cost < cs[best].cost))
       best = i;
   const Candidate best_c = cs[best];
-  const double bar = goodness(best_c, o) - objective_estimate(best_c, o).half_width();
+  const double half = objective_estimate(best_c, o).half_width();
+  const bool by_tolerance = tolerance > half;
+  const double bar = goodness(best_c, o) - std::max(half, tolerance);
+  const std::string within =
+      by_tolerance ? "within the tolerance (" + (o == TuneObjective::availability ? format_number(100 * tolerance, 3) + " percentage points"
+                                                                                  : format_number(tolerance, 3) + " s") +
+                         ") of it"
+                   : "within its 95% interval";
   for (auto& c : cs) c.tied = goodness(c, o) >= bar && goodness(c, o) > -std::numeric_limits<double>::infinity();
 
   std::stable_sort(cs.begin(), cs.end(), [&](const Candidate& a, const Candidate& b) {
@@ -144,13 +152,16 @@ Ranking rank_candidates(std::vector<Candidate> cs, TuneObjective o, double trial
     reason = "No candidate produced a value for the objective (did the scenario's chaos action run?).";
   } else if (chosen.point == best_c.point) {
     reason = label(chosen) + " has the best objective: " + obj_text(chosen) + ". ";
-    reason += tied > 1 ? std::to_string(tied - 1) + " other candidate(s) come within its 95% interval, and it also has the lowest cost among them: "
-                       : "No other candidate comes within its 95% interval. Its costs: ";
+    reason += tied > 1 ? std::to_string(tied - 1) + " other candidate(s) come " + within +
+                             ", and it also has the lowest cost among them: "
+                       : "No other candidate comes " + within + ". Its costs: ";
     reason += num(chosen.failed_trials) + " failed half-open trials and " + num(chosen.backend_rps) +
               " attempts/s on the recovering backend in the window.";
   } else {
     reason = "The best objective is " + label(best_c) + " with " + obj_text(best_c) + ". " + std::to_string(tied) +
-             " candidates come within its 95% interval, so the seeds cannot tell them apart on the objective; among those, " +
+             " candidates come " + within +
+             (by_tolerance ? ", close enough to count as equal on the objective; among those, "
+                           : ", so the seeds cannot tell them apart on the objective; among those, ") +
              label(chosen) + " (" + obj_text(chosen) + ") costs least: " + num(chosen.failed_trials) +
              " failed half-open trials and " + num(chosen.backend_rps) + " attempts/s on the recovering backend, against " +
              num(best_c.failed_trials) + " and " + num(best_c.backend_rps) + " for " + label(best_c) + ".";
@@ -275,7 +286,8 @@ int run_tune(const TuneOptions& opt) {
   if (status != kExitOk) return status;
 
   const sim::SweepStats stats = sim::summarize_sweep(out);
-  const Ranking ranking = rank_candidates(candidates_from_stats(stats), opt.objective, opt.trial_weight, opt.load_weight);
+  const Ranking ranking =
+      rank_candidates(candidates_from_stats(stats), opt.objective, opt.trial_weight, opt.load_weight, opt.tolerance);
   const Candidate& rec = ranking.candidates.front();
   const bool avail = opt.objective == TuneObjective::availability;
 
@@ -314,6 +326,7 @@ int run_tune(const TuneOptions& opt) {
                                     "in the window; each divided by its largest value over the candidates, weighted " +
                                         format_number(opt.trial_weight) + " and " + format_number(opt.load_weight)},
                      {"window_s", opt.window_s},
+                     {"tolerance", opt.tolerance},
                      {"seeds", opt.seeds},
                      {"restart_timing", {{"pilot_runs", outage.size()}, {"outage_p50_s", o50}, {"outage_p95_s", o95},
                                          {"outage_min_s", quantile(outage, 0)}, {"outage_max_s", quantile(outage, 1)}}},
@@ -343,8 +356,10 @@ int run_tune(const TuneOptions& opt) {
                 secs(c.cooldown_s).c_str(), bw, c.backoff.c_str(), obj.c_str(), other.c_str(), num(c.failed_trials).c_str(),
                 num(c.backend_rps).c_str(), num(c.wasted_cooldown_s, " s").c_str(), c.pareto ? "yes" : "");
   }
-  std::printf("(* recommended, = within the best candidate's 95%% interval; means over %d seeds, costs in the %s s window)\n\n",
-              opt.seeds, format_number(opt.window_s).c_str());
+  std::printf("(* recommended, = tied with the best: within its 95%% interval%s; means over %d seeds, costs in the %s s "
+              "window)\n\n",
+              opt.tolerance > 0 ? (" or the tolerance " + format_number(opt.tolerance)).c_str() : "", opt.seeds,
+              format_number(opt.window_s).c_str());
   std::string set_text;
   for (const auto& s : recommendation["set"]) set_text += " --set '" + s.get<std::string>() + "'";
   std::printf("recommendation: %s (now %s)\n  %s\nwhy: %s\n", label(rec).c_str(), secs(current).c_str(), set_text.c_str(),

@@ -30,6 +30,7 @@ struct TuneOptions {
   int pilot_seeds = 40;
   double window_s = 60;
   TuneObjective objective = TuneObjective::availability;
+  double tolerance = 0;           // objective differences this small count as ties (see rank_candidates)
   double trial_weight = 1;        // cost weights (see rank_candidates)
   double load_weight = 1;
   std::string out = "tune-out";
@@ -62,11 +63,12 @@ struct Ranking {
 };
 
 // The rule: the best candidate on the objective sets a bar at its mean minus (plus, for
-// recovery) the half-width of its 95% interval; every candidate past the bar is statistically
-// tied with it; among the tied, the lowest cost wins (ties: the better objective, then the lower
-// point index). The others follow by objective. Candidates without a value rank last.
+// recovery) the larger of the half-width of its 95% interval and `tolerance` (availability as a
+// fraction, recovery in seconds); every candidate past the bar is tied with it; among the tied,
+// the lowest cost wins (ties: the better objective, then the lower point index). The others
+// follow by objective. Candidates without a value rank last.
 Ranking rank_candidates(std::vector<Candidate> candidates, TuneObjective objective, double trial_weight,
-                        double load_weight);
+                        double load_weight, double tolerance = 0);
 
 // Candidates from a finished tune sweep's statistics.
 std::vector<Candidate> candidates_from_stats(const sim::SweepStats& stats);

@@ -65,6 +65,12 @@ TEST_CASE("tune ranking: the cheapest candidate within the best one's interval w
   CHECK(narrow.candidates[0].point == 0);
   CHECK(narrow.reason.find("No other candidate comes within its 95% interval") != std::string::npos);
 
+  // A tolerance wider than the interval ties them again, and says so.
+  const Ranking tolerant = rank_candidates(cs, TuneObjective::availability, 1, 1, 0.011);
+  CHECK(tolerant.candidates[0].point == 1);
+  CHECK(tolerant.reason.find("2 candidates come within the tolerance (1.1 percentage points) of it, close enough to count "
+                             "as equal on the objective") != std::string::npos);
+
   // Weights decide among tied candidates: point 1 has fewer failed trials but more load.
   cs[0].availability = est(0.30, 0.02);
   cs[1].backend_rps = est(1.5, 0.01);
