@@ -59,7 +59,8 @@ std::optional<std::int64_t> parse_stamp(std::string_view s) {
   const int y = num(s, 0, 4), mo = num(s, 5, 2), d = num(s, 8, 2);
   const int h = num(s, 11, 2), mi = num(s, 14, 2), sec = num(s, 17, 2), ms = num(s, 20, 3);
   static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (mo < 1 || mo > 12) return std::nullopt;
+  // Stamps become nanosecond Instants (replay, analyze): years past 2262 would overflow them.
+  if (y < 1970 || y > 2200 || mo < 1 || mo > 12) return std::nullopt;
   const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
   const int dim = kDays[mo - 1] + (mo == 2 && leap ? 1 : 0);
   if (d < 1 || d > dim || h > 23 || mi > 59 || sec > 59) return std::nullopt;
