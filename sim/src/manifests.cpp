@@ -79,9 +79,13 @@ void load_file(const fs::path& path, std::vector<Doc>& docs, std::vector<std::st
       const YAML::Node res = n["resources"];
       if (!res) continue;
       if (!res.IsSequence()) fail(file, "resources", "expected a list of files");
-      for (std::size_t i = 0; i < res.size(); ++i)
-        load_file(path.parent_path() / scalar(res[i], file, "resources[" + std::to_string(i) + "]"),
-                  docs, files, seen);
+      for (std::size_t i = 0; i < res.size(); ++i) {
+        const std::string at = "resources[" + std::to_string(i) + "]";
+        const fs::path resource = path.parent_path() / scalar(res[i], file, at);
+        // Name the kustomization that lists a missing file, not only the file.
+        if (!fs::exists(resource)) fail(file, at, "no such file: " + resource.string());
+        load_file(resource, docs, files, seen);
+      }
       continue;
     }
     docs.push_back(Doc{file, n});
