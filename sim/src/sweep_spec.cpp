@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -63,10 +64,18 @@ double need_number(const json& obj, const char* key, const std::string& at, cons
   return v;
 }
 
-std::int64_t need_int(const json& v, const std::string& at, const Where& w, std::int64_t min) {
+// Counts are stored as int, and every level or sample is built up front: a bound keeps a typo
+// from wrapping around silently or from allocating without end.
+constexpr std::int64_t kMaxLevels = 1'000'000;
+
+std::int64_t need_int(const json& v, const std::string& at, const Where& w, std::int64_t min,
+                      std::int64_t max = std::numeric_limits<int>::max()) {
   if (!v.is_number_integer()) w.fail(at, "expected an integer, got " + v.dump());
+  if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(max))
+    w.fail(at, "must be at most " + std::to_string(max) + ", got " + v.dump());
   const auto n = v.get<std::int64_t>();
   if (n < min) w.fail(at, "must be at least " + std::to_string(min) + ", got " + std::to_string(n));
+  if (n > max) w.fail(at, "must be at most " + std::to_string(max) + ", got " + std::to_string(n));
   return n;
 }
 
@@ -189,7 +198,7 @@ SweepAxis parse_axis(const json& a, const std::string& at, const Where& w, Sweep
   if (is_log && axis.from <= 0) w.fail(rat + "/from", "a log range needs from > 0");
   if (is_log && axis.to <= 0) w.fail(rat + "/to", "a log range needs to > 0");
   if (auto c = r.find("count"); c != r.end()) {
-    axis.count = static_cast<int>(need_int(*c, rat + "/count", w, 1));
+    axis.count = static_cast<int>(need_int(*c, rat + "/count", w, 1, kMaxLevels));
   } else if (design == SweepDesign::Kind::grid) {
     w.fail(rat + "/count", "missing (a grid design needs the number of levels)");
   }
@@ -297,7 +306,7 @@ SweepSpec parse_sweep(const json& doc, const std::string& file, const std::files
       if (samples != d->end()) w.fail("/design/samples", "a grid runs every combination; samples is for random and latin_hypercube");
     } else {
       if (samples == d->end()) w.fail("/design/samples", "missing (how many points to draw)");
-      spec.design.samples = static_cast<int>(need_int(*samples, "/design/samples", w, 1));
+      spec.design.samples = static_cast<int>(need_int(*samples, "/design/samples", w, 1, kMaxLevels));
     }
     if (auto s = d->find("seed"); s != d->end()) {
       spec.design.seed = need_uint64(*s, "/design/seed", w);
