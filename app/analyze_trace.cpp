@@ -121,7 +121,7 @@ TraceInfo replay_trace(std::istream& in, const std::string& file, TraceSink& sin
     json j;
     try {
       j = json::parse(text);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error, or out_of_range for "1e999"
       // nlohmann's message starts with "[json.exception.parse_error.101] parse error at ...".
       std::string what = e.what();
       if (const auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);

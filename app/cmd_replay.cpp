@@ -62,6 +62,11 @@ std::vector<ReplayCall> read_json_lines(const std::vector<std::string>& lines,
       std::string what = e.what();
       const auto colon = what.find(": ");
       line_fail(file, ln, "invalid JSON: " + (colon == std::string::npos ? what : what.substr(colon + 2)));
+    } catch (const json::out_of_range& e) {
+      // A number beyond double ("1e999") is not a parse_error; e.what() names the literal.
+      std::string what = e.what();
+      if (const auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
+      line_fail(file, ln, "invalid JSON: " + what);
     }
     if (!j.is_object()) line_fail(file, ln, "expected an object {\"t\", \"outcome\"}");
     for (const auto& [k, v] : j.items())

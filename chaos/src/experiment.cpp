@@ -863,7 +863,7 @@ Experiment load_experiment(const std::filesystem::path& path, const LoadOptions&
   OrderedJson doc;
   try {
     doc = OrderedJson::parse(text.str());
-  } catch (const OrderedJson::parse_error& e) {
+  } catch (const OrderedJson::exception& e) {  // parse_error, or out_of_range for "1e999"
     throw ConfigError(file + ": invalid JSON: " + e.what());
   }
   return parse_experiment(doc, file, options);

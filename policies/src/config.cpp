@@ -693,6 +693,11 @@ json parse_json_text(std::string_view text, const std::string& file) {
     if (colon != std::string::npos) what = what.substr(colon + 2);
     throw ConfigError(file + ": line " + std::to_string(line) + ", column " + std::to_string(col) +
                       ": invalid JSON: " + what);
+  } catch (const json::out_of_range& e) {
+    // A number beyond double ("1e999") is not a parse_error; e.what() names the literal.
+    std::string what = e.what();
+    if (const auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
+    throw ConfigError(file + ": invalid JSON: " + what);
   }
 }
 

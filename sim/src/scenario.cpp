@@ -266,6 +266,8 @@ json apply_override(json doc, std::string_view pointer, std::string_view value, 
     v = json::parse(value.begin(), value.end());
   } catch (const json::parse_error&) {
     v = std::string(value);
+  } catch (const json::out_of_range&) {  // "1e999": a number, but not one a double can hold
+    throw ConfigError(where + ": " + std::string(value) + " is out of the range of a number");
   }
   json::json_pointer ptr;
   try {

@@ -220,7 +220,7 @@ json read_json_file(const std::filesystem::path& path, const std::string& what) 
   ss << in.rdbuf();
   try {
     return json::parse(ss.str());
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for "1e999"
     throw ConfigError(path.string() + ": not valid JSON (" + std::string(e.what()) + ")");
   }
 }
