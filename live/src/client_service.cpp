@@ -43,10 +43,17 @@ ClientMetrics::ClientMetrics(Metrics& m) : m_(m) {
   m_.set(kState, {}, 0);
   m_.set(kInFlight, {}, 0);
   m_.add(kCallsStarted, {}, 0);
+  // Every series a dashboard groups by exists from the start (at zero), not from its first event.
   for (OutcomeKind k : kAllOutcomeKinds) {
     m_.add(kCalls, {{"outcome", s(to_string(k))}}, 0);
-    if (k != OutcomeKind::breaker_rejected) m_.add(kAttempts, {{"outcome", s(to_string(k))}}, 0);
+    if (k == OutcomeKind::breaker_rejected) continue;
+    m_.add(kAttempts, {{"outcome", s(to_string(k))}}, 0);
+    if (k != OutcomeKind::ok) m_.add(kRetries, {{"cause", s(to_string(k))}}, 0);
   }
+  using B = BreakerState;
+  for (auto [from, to] : {std::pair{B::closed, B::open}, std::pair{B::open, B::half_open},
+                          std::pair{B::half_open, B::open}, std::pair{B::half_open, B::closed}})
+    m_.add(kTransitions, {{"from", s(to_string(from))}, {"to", s(to_string(to))}}, 0);
 }
 
 double ClientMetrics::state_value(BreakerState st) {

@@ -74,7 +74,10 @@ void Metrics::gauge(const std::string& name, const std::string& help) {
 void Metrics::histogram(const std::string& name, const std::string& help,
                         std::vector<double> bounds) {
   std::lock_guard lock(mu_);
-  families_.try_emplace(name, Family{Type::histogram, help, std::move(bounds), {}});
+  auto [it, added] = families_.try_emplace(name, Family{Type::histogram, help, std::move(bounds), {}});
+  // The unlabelled series exists from the start (all zero), so queries over its buckets work
+  // before the first observation.
+  if (added) it->second.series[""].buckets.assign(it->second.bounds.size(), 0.0);
 }
 
 Metrics::Family& Metrics::family(const std::string& name, Type t) {

@@ -191,7 +191,7 @@ TEST_CASE("Dockerfile: bookworm stages, the binary on PATH, a numeric non-root u
     CHECK_MESSAGE(ignore.find(pattern) != std::string::npos, pattern);
 }
 
-TEST_CASE("k8s manifests: commands, ports, probes and annotations match what the binary serves") {
+TEST_CASE("k8s manifests: commands, ports, probes, annotations and the dashboard match what the binary serves") {
   const auto docs = manifests();
   check_deployment(docs, "backend", "backend", 8000);
   check_deployment(docs, "client", "client", 8001);
@@ -267,6 +267,45 @@ TEST_CASE("k8s manifests: commands, ports, probes and annotations match what the
     REQUIRE(r);
     CHECK_MESSAGE(r->status == 200, path);
   }
+
+  // The Grafana dashboard queries only metrics and labels the two services export.
+  const std::string exported =
+      http_get(bp, "/metrics")->body + http_get(std::stoi(*cport), "/metrics")->body;
+  std::map<std::string, std::string> families;  // name -> type
+  {
+    static const std::regex type_line(R"(# TYPE (\S+) (\S+))");
+    for (std::sregex_iterator it(exported.begin(), exported.end(), type_line), end; it != end; ++it)
+      families[(*it)[1]] = (*it)[2];
+  }
+  const auto dash = nlohmann::json::parse(
+      find(docs, "ConfigMap", "lab3-grafana-dashboard")["data"]["chaoslab-lab3.json"].as<std::string>());
+  int queried = 0;
+  for (const auto& panel : dash.at("panels"))
+    for (const auto& target : panel.at("targets")) {
+      const std::string expr = target.at("expr");
+      static const std::regex metric(R"(chaoslab_[a-z_]+)");
+      for (std::sregex_iterator it(expr.begin(), expr.end(), metric), end; it != end; ++it) {
+        std::string name = (*it)[0];
+        for (const std::string suffix : {"_bucket", "_sum", "_count"})
+          if (name.size() > suffix.size() && name.ends_with(suffix) &&
+              families.count(name.substr(0, name.size() - suffix.size())) &&
+              families[name.substr(0, name.size() - suffix.size())] == "histogram")
+            name = name.substr(0, name.size() - suffix.size());
+        CHECK_MESSAGE(families.count(name), "the dashboard queries " << (*it)[0] << ", which no service exports");
+        ++queried;
+      }
+      static const std::regex by(R"(by \(([a-z_, ]+)\))");
+      for (std::sregex_iterator it(expr.begin(), expr.end(), by), end; it != end; ++it) {
+        std::istringstream labels((*it)[1].str());
+        for (std::string label; std::getline(labels, label, ',');) {
+          label.erase(0, label.find_first_not_of(' '));
+          label.erase(label.find_last_not_of(' ') + 1);
+          CHECK_MESSAGE(exported.find(label + "=\"") != std::string::npos,
+                        "the dashboard groups by '" << label << "', which no series carries");
+        }
+      }
+    }
+  CHECK(queried >= 10);
   c.process.signal(SIGTERM);
   b.process.signal(SIGTERM);
   CHECK(c.wait()->code == 0);

@@ -42,6 +42,14 @@ TEST_CASE("Metrics: counters, gauges and histograms in the text format") {
   CHECK(chaoslab::testing::check_exposition(m.render()).empty());
 }
 
+TEST_CASE("Metrics: a histogram is rendered, all zero, before its first observation") {
+  Metrics m;
+  m.histogram("h_seconds", "H.", {1});
+  CHECK(m.render() ==
+        "# HELP h_seconds H.\n# TYPE h_seconds histogram\n"
+        "h_seconds_bucket{le=\"1\"} 0\nh_seconds_bucket{le=\"+Inf\"} 0\nh_seconds_sum 0\nh_seconds_count 0\n");
+}
+
 TEST_CASE("Metrics: undescribed families and wrong types are programming errors") {
   Metrics m;
   m.gauge("g", "G.");

@@ -18,7 +18,8 @@ class Metrics {
   // Families must be described before use; describing one twice keeps the first.
   void counter(const std::string& name, const std::string& help);
   void gauge(const std::string& name, const std::string& help);
-  // `bounds` are the upper bounds in increasing order; +Inf is added.
+  // `bounds` are the upper bounds in increasing order; +Inf is added. The unlabelled series is
+  // rendered (zero) from the start.
   void histogram(const std::string& name, const std::string& help, std::vector<double> bounds);
 
   // Counters and gauges. Throws std::logic_error for an undescribed family or a wrong type.
