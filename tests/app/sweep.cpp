@@ -206,3 +206,26 @@ TEST_CASE("sweep: bad sweep files and flags are exit 2 with the file and JSON po
   CHECK(missing.exit_code == 2);
   CHECK(missing.err == "chaoslab: error: " + (s / "nope.json").string() + ": no such file\n");
 }
+
+TEST_CASE("sweep: a progress bar on stderr when it is a terminal") {
+  ScratchDir s("sweep-tty");
+  const std::string file = write_sweep(s, 50);
+  if (::access("/usr/bin/script", X_OK) != 0) {
+    MESSAGE("SKIPPED: no /usr/bin/script (util-linux) to give the sweep a terminal");
+    return;
+  }
+  // script(1) runs the command on a pseudo-terminal and copies what it writes to stdout.
+  const auto r = chaoslab::test::run({"/usr/bin/script", "-qec",
+                                      std::string(CHAOSLAB_BINARY) + " sweep " + file + " --out " + (s / "out").string(),
+                                      "/dev/null"},
+                                     s.dir);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("\rsweep [############################] 200/200 runs  ") != std::string::npos);
+  CHECK(r.out.find(" runs/s  ETA ") != std::string::npos);
+  const auto quiet = chaoslab::test::run({"/usr/bin/script", "-qec",
+                                          std::string(CHAOSLAB_BINARY) + " sweep " + file + " -q --out " + (s / "q").string(),
+                                          "/dev/null"},
+                                         s.dir);
+  REQUIRE(quiet.exit_code == 0);
+  CHECK(quiet.out.find("sweep [") == std::string::npos);
+}
