@@ -1,7 +1,7 @@
 # The one chaoslab image: `chaoslab backend` and `chaoslab client` (k8s/*.yaml pick the command).
 # Multi-stage on Debian bookworm with Debian's own packages; the runtime stage holds the binary and
 # its shared libraries only and runs as an unprivileged numeric user (so Kubernetes can verify
-# runAsNonRoot). Build: docker build -t chaoslab:latest .   (docs/deploy-minikube.md)
+# runAsNonRoot). Build: docker build -t chaoslab:latest .   (docs/minikube.md)
 
 # ---- build -----------------------------------------------------------------------------------
 FROM debian:bookworm AS build
