@@ -31,6 +31,11 @@ std::string summary(const Json& output) {
 }
 }  // namespace
 
+Json ActivityRun::output() const {
+  if (const auto* response = std::get_if<HttpResponse>(&result)) return detail::http_output(*response);
+  return std::get<Json>(result);
+}
+
 struct ExperimentRunner::State : std::enable_shared_from_this<State> {
   State(Target& t, const Experiment& e, Rng& r, TraceSink* tr, RunnerOptions o)
       : target(t),
@@ -42,7 +47,9 @@ struct ExperimentRunner::State : std::enable_shared_from_this<State> {
         hypothesis_strategy(opt.hypothesis_strategy.value_or(e.hypothesis_strategy)),
         rollback_strategy(opt.rollback_strategy.value_or(e.rollback_strategy)) {}
 
-  using RunDone = std::function<void(ActivityRun)>;
+  // Receives the record to keep or drop (moved from; nothing reads it afterwards).
+  using RunDone = std::function<void(ActivityRun&&)>;
+  using Result = std::variant<Json, HttpResponse>;
 
   Target& target;
   Runtime& rt;
@@ -119,13 +126,16 @@ struct ExperimentRunner::State : std::enable_shared_from_this<State> {
 
   // ---- one activity: pause before, run, pause after (chaoslib activity.execute_activity) ----
 
+  using RunEnded = std::function<void(const ActivityRun&)>;
+
+  // One activity in progress: its record and what runs when it ends.
   struct Pending {
     ActivityRun run;
     bool done = false;
     TimerId timeout = 0;
+    RunDone on_done;
+    RunEnded on_ended;
   };
-
-  using RunEnded = std::function<void(const ActivityRun&)>;
 
   // `ended` sees the record as soon as the activity ends (so an interrupt during the pause after
   // keeps it); `done` runs after the pause after.
@@ -146,38 +156,12 @@ struct ExperimentRunner::State : std::enable_shared_from_this<State> {
     auto p = std::make_shared<Pending>();
     p->run.activity = &a;
     p->run.start = rt.now();
+    p->on_done = std::move(done);
+    p->on_ended = std::move(ended);
     emit(a.name, to_string(a.type), "start", "", where);
 
-    auto complete = [this, p, &a, done = std::move(done), ended = std::move(ended)](bool ok, Json output,
-                                                                                     std::string error) {
-      if (p->done) return;
-      p->done = true;
-      if (p->timeout) rt.cancel(p->timeout);
-      p->run.end = rt.now();
-      p->run.succeeded = ok;
-      p->run.output = ok ? std::move(output) : Json(nullptr);
-      p->run.error = std::move(error);
-      if (trace)  // the summary costs a dump: only when someone listens
-        emit(a.name, to_string(a.type), "end", ok ? "succeeded" : "failed", ok ? summary(p->run.output) : p->run.error);
-      if (ended) ended(p->run);
-      if (a.pauses.after > Duration::zero() && status != RunStatus::interrupted) {
-        emit(a.name, "pause", "start", "", "after");
-        schedule(a.pauses.after, [this, p, &a, done]() {
-          emit(a.name, "pause", "end", "", "after");
-          done(p->run);
-        });
-        return;
-      }
-      done(p->run);
-    };
-    using Complete = decltype(complete);
-    auto shared_complete = std::make_shared<Complete>(std::move(complete));
-    auto finish = [shared_complete](bool ok, Json output, std::string error) {
-      (*shared_complete)(ok, std::move(output), std::move(error));
-    };
-
     if (a.timeout) {
-      p->timeout = schedule(*a.timeout, [finish] { finish(false, nullptr, "activity took too long to complete"); });
+      p->timeout = schedule(*a.timeout, [this, p] { complete(p, false, nullptr, "activity took too long to complete"); });
     }
     // A synchronous outcome is delivered after the try block, so that exceptions thrown further
     // down the continuation are not taken for this activity's.
@@ -191,12 +175,12 @@ struct ExperimentRunner::State : std::enable_shared_from_this<State> {
       if (const auto* py = std::get_if<PythonCall>(&a.provider)) {
         now_done = Outcome{true, detail::run_python(*py, target, rng), ""};
       } else if (const auto* http = std::get_if<HttpCall>(&a.provider)) {
-        send_http(*http, value, 0, finish);
+        send_http(*http, value, 0, p);
       } else {
         const auto& proc = std::get<ProcessCall>(a.provider);
         ProcessRequest req{proc.path, proc.arguments, proc.timeout.value_or(opt.default_http_timeout)};
-        target.process(req, guarded([finish](const ProcessResult& r) {
-          finish(true, Json{{"status", r.status}, {"stdout", r.stdout_text}, {"stderr", r.stderr_text}}, "");
+        target.process(req, guarded([this, p](const ProcessResult& r) {
+          complete(p, true, Json{{"status", r.status}, {"stdout", r.stdout_text}, {"stderr", r.stderr_text}}, "");
         }));
       }
     } catch (const ActivityError& e) {
@@ -206,24 +190,53 @@ struct ExperimentRunner::State : std::enable_shared_from_this<State> {
       status = RunStatus::aborted;
       now_done = Outcome{false, nullptr, std::string("unexpected error: ") + e.what()};
     }
-    if (now_done) finish(now_done->ok, std::move(now_done->output), std::move(now_done->error));
+    if (now_done) complete(p, now_done->ok, std::move(now_done->output), std::move(now_done->error));
   }
 
-  template <typename Finish>
-  void send_http(const HttpCall& call, const std::optional<Json>& value, int attempt, Finish finish) {
+  // The activity ended (first outcome wins: a late answer after its timeout is ignored).
+  void complete(const std::shared_ptr<Pending>& p, bool ok, Result result, std::string error) {
+    if (p->done) return;
+    p->done = true;
+    if (p->timeout) rt.cancel(p->timeout);
+    const Activity& a = *p->run.activity;
+    p->run.end = rt.now();
+    p->run.succeeded = ok;
+    if (ok) {
+      p->run.result = std::move(result);
+    } else {
+      p->run.result = Json(nullptr);
+    }
+    p->run.error = std::move(error);
+    if (trace) {  // the summary costs building and dumping the output: only when someone reads it
+      emit(a.name, to_string(a.type), "end", ok ? "succeeded" : "failed",
+           !opt.trace_detail ? std::string() : ok ? summary(p->run.output()) : p->run.error);
+    }
+    if (p->on_ended) p->on_ended(p->run);
+    if (a.pauses.after > Duration::zero() && status != RunStatus::interrupted) {
+      emit(a.name, "pause", "start", "", "after");
+      schedule(a.pauses.after, [this, p]() {
+        emit(p->run.activity->name, "pause", "end", "", "after");
+        p->on_done(std::move(p->run));
+      });
+      return;
+    }
+    p->on_done(std::move(p->run));
+  }
+
+  void send_http(const HttpCall& call, const std::optional<Json>& value, int attempt, const std::shared_ptr<Pending>& p) {
     HttpRequest req = detail::build_http_request(call, value, opt.default_http_timeout);
-    target.http(req, guarded([this, &call, value, attempt, finish](const HttpResponse& r) {
+    target.http(req, guarded([this, &call, value, attempt, p](const HttpResponse& r) {
       if (!r.connected) {
         if (!r.timed_out && attempt < call.max_retries) {
-          send_http(call, value, attempt + 1, finish);
+          send_http(call, value, attempt + 1, p);
           return;
         }
-        finish(false, nullptr,
-               r.timed_out ? std::string("activity took too long to complete")
-                           : "failed to connect to " + call.url + ": " + r.error);
+        complete(p, false, nullptr,
+                 r.timed_out ? std::string("activity took too long to complete")
+                             : "failed to connect to " + call.url + ": " + r.error);
         return;
       }
-      finish(true, detail::http_output(r), "");
+      complete(p, true, Result(std::in_place_type<HttpResponse>, r), "");
     }));
   }
 
@@ -255,7 +268,7 @@ struct ExperimentRunner::State : std::enable_shared_from_this<State> {
     if (h->next == probes.size()) return hypothesis_end(h, true);
     if (status == RunStatus::aborted || status == RunStatus::interrupted) return hypothesis_end(h, false);
     const Activity& probe = probes[h->next++];
-    execute(probe, h->label, std::nullopt, [this, h, &probe](ActivityRun r) {
+    execute(probe, h->label, std::nullopt, [this, h, &probe](ActivityRun&& r) {
       if (!r.succeeded) {
         r.tolerance_met = false;
         h->state.probes.push_back(std::move(r));
@@ -264,8 +277,8 @@ struct ExperimentRunner::State : std::enable_shared_from_this<State> {
       const Tolerance& tol = *probe.tolerance;
       if (tol.kind == Tolerance::Kind::probe) {
         auto shared_run = std::make_shared<ActivityRun>(std::move(r));
-        execute(*tol.probe, "tolerance", shared_run->output, [this, h, shared_run](ActivityRun t) {
-          const bool met = t.succeeded && py_truthy(t.output);
+        execute(*tol.probe, "tolerance", shared_run->output(), [this, h, shared_run](ActivityRun&& t) {
+          const bool met = t.succeeded && py_truthy(t.output());
           shared_run->tolerance_met = met;
           h->state.probes.push_back(std::move(*shared_run));
           if (!met) return hypothesis_end(h, false);
@@ -273,12 +286,21 @@ struct ExperimentRunner::State : std::enable_shared_from_this<State> {
         });
         return;
       }
-      const bool met = within_tolerance(tol, r.output);
+      const bool met = meets(tol, r);
       r.tolerance_met = met;
       h->state.probes.push_back(std::move(r));
       if (!met) return hypothesis_end(h, false);
       hypothesis_next(h);
     });
+  }
+
+  // The tolerance on a succeeded probe's output; an http output is only built when the
+  // tolerance reads more than its status.
+  static bool meets(const Tolerance& tol, const ActivityRun& r) {
+    if (const auto* response = std::get_if<HttpResponse>(&r.result)) {
+      if (const auto met = within_tolerance_status(tol, response->status)) return *met;
+    }
+    return within_tolerance(tol, r.output());
   }
 
   // ---- the run ----
@@ -326,14 +348,14 @@ struct ExperimentRunner::State : std::enable_shared_from_this<State> {
         ++method_background;
         execute(
             a, "method", std::nullopt,
-            [this](ActivityRun) {
+            [this](ActivityRun&&) {
               --method_background;
               method_maybe_done();
             },
             record);
         continue;
       }
-      execute(a, "method", std::nullopt, [this](ActivityRun) { method_next(); }, record);
+      execute(a, "method", std::nullopt, [this](ActivityRun&&) { method_next(); }, record);
       return;
     }
   }
@@ -421,14 +443,14 @@ struct ExperimentRunner::State : std::enable_shared_from_this<State> {
         ++rollback_background;
         execute(
             a, "rollback", std::nullopt,
-            [this](ActivityRun) {
+            [this](ActivityRun&&) {
               --rollback_background;
               rollback_maybe_done();
             },
             record);
         continue;
       }
-      execute(a, "rollback", std::nullopt, [this](ActivityRun) { rollback_next(); }, record);
+      execute(a, "rollback", std::nullopt, [this](ActivityRun&&) { rollback_next(); }, record);
       return;
     }
   }
@@ -488,7 +510,7 @@ struct ExperimentRunner::State : std::enable_shared_from_this<State> {
   OrderedJson run_json(const ActivityRun& r) const {
     OrderedJson j = OrderedJson::object();
     j["activity"] = r.activity->raw;
-    j["output"] = detail::to_ordered(r.output);
+    j["output"] = detail::to_ordered(r.output());
     j["start"] = iso(r.start);
     j["status"] = r.succeeded ? "succeeded" : "failed";
     if (!r.succeeded) j["exception"] = OrderedJson::array({"chaoslib.exceptions.ActivityFailed: " + r.error + "\n"});

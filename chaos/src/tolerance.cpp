@@ -137,4 +137,16 @@ bool within_tolerance(const Tolerance& t, const Json& value) {
   return false;
 }
 
+std::optional<bool> within_tolerance_status(const Tolerance& t, int status) {
+  // As within_tolerance's integer and list cases on a dict output with a "status".
+  switch (t.kind) {
+    case Tolerance::Kind::integer:
+      return py_equal(Json(status), t.value);
+    case Tolerance::Kind::list:
+      return py_contains(t.value, Json(status));
+    default:
+      return std::nullopt;
+  }
+}
+
 }  // namespace chaoslab::chaos

@@ -130,7 +130,10 @@ RunResult run_scenario(const Scenario& sc, std::uint64_t seed, const RunOptions&
   std::unique_ptr<chaos::ExperimentRunner> runner;
   if (sc.chaos) {
     target.emplace(ws.runtime, ws.cluster, clients);
-    runner = std::make_unique<chaos::ExperimentRunner>(*target, *sc.chaos->experiment, chaos_rng, sink);
+    chaos::RunnerOptions ropt;
+    ropt.trace_detail = sink != &ws.summary;  // the summary alone never reads an event's detail
+    runner = std::make_unique<chaos::ExperimentRunner>(*target, *sc.chaos->experiment, chaos_rng, sink,
+                                                       std::move(ropt));
     chaos::ExperimentRunner* r = runner.get();
     ws.runtime.call_after(sc.chaos->start_at, [r] { r->start(); });
   }

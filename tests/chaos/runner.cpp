@@ -79,9 +79,9 @@ TEST_CASE("the lab's run: hypothesis, pause 5 s, kill, pause 30 s, probe, hypoth
   const ActivityRun& kill = r.runner->method_runs()[0];
   CHECK(kill.start == instant_at(5));
   CHECK(kill.end == instant_at(5));  // the journal's end is taken before the pause after
-  CHECK(kill.output == Json::array({"backend-869958bc8d-wlvb2"}));
+  CHECK(kill.output() == Json::array({"backend-869958bc8d-wlvb2"}));
   CHECK(r.runner->method_runs()[1].start == instant_at(35));
-  CHECK(r.runner->method_runs()[1].output == 1);  // the terminating pod still exists
+  CHECK(r.runner->method_runs()[1].output() == 1);  // the terminating pod still exists
   CHECK(r.runner->ended_at() == instant_at(35));
   CHECK(r.trace.lines() == std::vector<std::string>{
                                "0 hypothesis backend running start",
@@ -235,7 +235,7 @@ TEST_CASE("a failed action does not stop the method; rollbacks play after a comp
   CHECK(r.runner->method_runs()[0].error == "Deployment 'backend' was not found");
   CHECK_FALSE(r.runner->method_runs()[1].succeeded);
   CHECK(r.runner->method_runs()[1].error == "failed to connect to http://nowhere:1/x: connection refused");
-  CHECK(r.runner->method_runs()[1].output.is_null());
+  CHECK(r.runner->method_runs()[1].output().is_null());
   CHECK(r.runner->method_runs()[2].succeeded);
   CHECK(r.target.deletions.size() == 1);
   REQUIRE(r.runner->rollback_runs().size() == 1);
@@ -327,7 +327,7 @@ TEST_CASE("http requests: query, JSON and form bodies, and the output") {
   CHECK(r.target.requests[2].method == "PUT");
   CHECK(r.target.requests[2].body == "a=1&b=x+y");
   CHECK(r.target.requests[2].headers.at("Content-Type") == "application/x-www-form-urlencoded");
-  CHECK(r.runner->method_runs()[0].output ==
+  CHECK(r.runner->method_runs()[0].output() ==
         Json{{"status", 200}, {"headers", {{"content-type", "application/json"}}}, {"body", {{"state", "closed"}}}});
 }
 

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "chaos/experiment.hpp"
@@ -38,6 +39,9 @@ struct RunnerOptions {
   // Override the experiment's "runtime" block, like `chaos run --hypothesis-strategy`.
   std::optional<HypothesisStrategy> hypothesis_strategy;
   std::optional<RollbackStrategy> rollback_strategy;
+  // false: chaos trace events carry no `detail` text, so an activity's output is never dumped
+  // for them. For a sink that never reads it (the simulator's run summary on its fast path).
+  bool trace_detail = true;
 };
 
 // One executed activity (a journal "run" entry).
@@ -46,9 +50,16 @@ struct ActivityRun {
   Instant start{};
   Instant end{};
   bool succeeded = false;
-  Json output;                         // null when the activity failed without output
+  // What the provider returned: a value (python and process providers; null when the activity
+  // failed without output), or an http provider's response as received. The response is turned
+  // into JSON only when something reads output(), so a run that records nothing never builds it.
+  std::variant<Json, HttpResponse> result;
   std::string error;                   // ActivityFailed message when !succeeded
   std::optional<bool> tolerance_met;   // hypothesis probes only
+
+  // The output as Chaos Toolkit records it: the value, or for an http response
+  // {"status", "headers", "body"} (the body parsed when the response is JSON). Built on each call.
+  Json output() const;
 };
 
 struct SteadyState {

@@ -1,6 +1,8 @@
 // Tolerance checks as chaoslib's hypothesis.within_tolerance does them, on probe outputs.
 #pragma once
 
+#include <optional>
+
 #include <nlohmann/json.hpp>
 
 #include "chaos/experiment.hpp"
@@ -19,5 +21,10 @@ bool py_truthy(const Json& v);
 // Where Python would raise (a regex on a number, ordering a string against a number), the
 // tolerance is reported as not met.
 bool within_tolerance(const Tolerance& tolerance, const Json& value);
+
+// within_tolerance on an http provider's output ({"status": status, "headers", "body"}) without
+// building it, for the kinds that only read the status (integer, list): the same answer.
+// nullopt for the other kinds, which need the whole output.
+std::optional<bool> within_tolerance_status(const Tolerance& tolerance, int status);
 
 }  // namespace chaoslab::chaos
