@@ -119,9 +119,16 @@ struct ExperimentRunner::State : std::enable_shared_from_this<State> {
 
   void emit(std::string_view activity, std::string_view kind, std::string_view phase, std::string_view status_text,
             std::string_view detail) {
-    if (trace)
-      trace->on_chaos(rt.now(), ChaosEvent{std::string(activity), std::string(kind), std::string(phase),
-                                           std::string(status_text), std::string(detail)});
+    if (!trace) return;
+    // One event per thread, refilled: its strings keep their capacity, so a warm thread emits
+    // without allocating. Sinks only see it during the call.
+    thread_local ChaosEvent e;
+    e.activity.assign(activity);
+    e.kind.assign(kind);
+    e.phase.assign(phase);
+    e.status.assign(status_text);
+    e.detail.assign(detail);
+    trace->on_chaos(rt.now(), e);
   }
 
   // ---- one activity: pause before, run, pause after (chaoslib activity.execute_activity) ----

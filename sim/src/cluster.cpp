@@ -102,6 +102,8 @@ void Cluster::start(const KubernetesConfig& k8s, const BackendConfig& backend,
     template_hash_ += kNameAlphabet[h % kNameAlphabet.size()];
     h /= kNameAlphabet.size();
   }
+  pod_labels_ = k8s.labels;
+  pod_labels_["pod-template-hash"] = template_hash_;
   for (int i = 0; i < k8s.replicas; ++i) create_pod(true);
 }
 
@@ -109,7 +111,11 @@ void Cluster::start(const KubernetesConfig& k8s, const BackendConfig& backend,
 // Pods
 
 void Cluster::pod_event(const Pod& p, std::string_view phase) {
-  if (trace_) trace_->on_pod(q_.now(), PodEvent{p.name, std::string(phase), p.ready});
+  if (!trace_) return;
+  pod_event_.pod.assign(p.name);
+  pod_event_.phase.assign(phase);
+  pod_event_.ready = p.ready;
+  trace_->on_pod(q_.now(), pod_event_);
 }
 
 std::uint32_t Cluster::create_pod(bool initial) {
@@ -428,15 +434,16 @@ std::vector<chaos::PodInfo> Cluster::list_pods(const std::string& ns,
                                                const std::string& selector) const {
   std::vector<chaos::PodInfo> out;
   if (ns != k8s_->ns) return out;
-  chaos::LabelSelector sel;
-  try {
-    sel = chaos::LabelSelector::parse(selector);
-  } catch (const std::invalid_argument& e) {
-    throw chaos::ActivityError(e.what());
+  if (!selector_ || selector_->first != selector) {
+    try {
+      selector_.emplace(selector, chaos::LabelSelector::parse(selector));
+    } catch (const std::invalid_argument& e) {
+      selector_.reset();
+      throw chaos::ActivityError(e.what());
+    }
   }
-  std::map<std::string, std::string> labels = k8s_->labels;
-  labels["pod-template-hash"] = template_hash_;
-  if (!sel.matches(labels)) return out;
+  const std::map<std::string, std::string>& labels = pod_labels_;
+  if (!selector_->second.matches(labels)) return out;
   for (const Pod& p : pods_) {
     if (p.stage == Pod::Stage::gone) continue;
     chaos::PodInfo info;
@@ -568,12 +575,12 @@ void Cluster::unlink(std::uint32_t ri) {
 }
 
 void Cluster::http_get(TargetId target, Duration timeout,
-                       std::function<void(const HttpResult&)> done) {
+                       std::function<void(const HttpResult&)>&& done) {
   if (target != kBackendTarget) throw std::invalid_argument("unknown simulated target");
   send(false, timeout, std::move(done));
 }
 
-void Cluster::http_probe(bool work, Duration timeout, std::function<void(const HttpResult&)> done) {
+void Cluster::http_probe(bool work, Duration timeout, std::function<void(const HttpResult&)>&& done) {
   send(!work, timeout, std::move(done));
 }
 
@@ -589,7 +596,7 @@ void Cluster::complete_at(std::uint32_t ri, Instant at, OutcomeKind kind, int st
   r.ev = q_.schedule(at, ev_complete, this, ri);
 }
 
-void Cluster::send(bool plain, Duration timeout, std::function<void(const HttpResult&)> done) {
+void Cluster::send(bool plain, Duration timeout, std::function<void(const HttpResult&)>&& done) {
   const Instant now = q_.now();
   const std::uint32_t ri = alloc_req();
   Req& r = reqs_[ri];

@@ -3,23 +3,23 @@
 namespace chaoslab::sim {
 
 namespace {
-std::string path_of(const std::string& url) {
+std::string_view path_of(std::string_view url) {
   auto p = url.find("://");
-  p = url.find('/', p == std::string::npos ? 0 : p + 3);
-  if (p == std::string::npos) return "/";
+  p = url.find('/', p == std::string_view::npos ? 0 : p + 3);
+  if (p == std::string_view::npos) return "/";
   return url.substr(p, url.find_first_of("?#", p) - p);
 }
 
-std::string host_of(const std::string& url) {
+std::string_view host_of(std::string_view url) {
   auto p = url.find("://");
-  const std::string rest = p == std::string::npos ? url : url.substr(p + 3);
-  const std::string host = rest.substr(0, rest.find_first_of(":/?#"));
+  const std::string_view rest = p == std::string_view::npos ? url : url.substr(p + 3);
+  const std::string_view host = rest.substr(0, rest.find_first_of(":/?#"));
   return host.substr(0, host.find('.'));
 }
 }  // namespace
 
 void SimTarget::http(const chaos::HttpRequest& req, std::function<void(const chaos::HttpResponse&)> done) {
-  const std::string host = host_of(req.url);
+  const std::string_view host = host_of(req.url);
   if (cluster_.service_of(req.url)) {
     const bool work = path_of(req.url) == "/work";
     cluster_.http_probe(work, req.timeout, [done = std::move(done), work](const HttpResult& r) {
@@ -59,7 +59,7 @@ void SimTarget::http(const chaos::HttpRequest& req, std::function<void(const cha
     });
     return;
   }
-  rt_.call_after(Duration::zero(), [done = std::move(done), host] {
+  rt_.call_after(Duration::zero(), [done = std::move(done), host = std::string(host)] {
     chaos::HttpResponse resp;
     resp.error = "could not resolve host '" + host + "' (simulated services: the backend and \"client\")";
     done(resp);

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -64,10 +65,10 @@ class Cluster final : public HttpModel {
   // HttpModel: "backend", "http://backend.lab3.svc.cluster.local:8000/work", ...
   TargetId resolve(std::string_view url) override;
   void http_get(TargetId target, Duration timeout,
-                std::function<void(const HttpResult&)> done) override;
+                std::function<void(const HttpResult&)>&& done) override;
   // A request from outside the clients (chaos http probes): `work` runs the backend's /work
   // behaviour, otherwise a health endpoint answers 200 at once.
-  void http_probe(bool work, Duration timeout, std::function<void(const HttpResult&)> done);
+  void http_probe(bool work, Duration timeout, std::function<void(const HttpResult&)>&& done);
   // The service name `url` names, or nullopt when it is not this cluster's.
   std::optional<std::string> service_of(std::string_view url) const;
 
@@ -120,7 +121,7 @@ class Cluster final : public HttpModel {
   // Requests
   std::uint32_t alloc_req();
   void free_req(std::uint32_t ri);
-  void send(bool plain, Duration timeout, std::function<void(const HttpResult&)> done);
+  void send(bool plain, Duration timeout, std::function<void(const HttpResult&)>&& done);
   void accept(std::uint32_t ri, std::uint32_t pi, Instant arrive, Duration hop_back, bool plain);
   void complete_at(std::uint32_t ri, Instant at, OutcomeKind kind, int status);
   void link(std::uint32_t ri, std::uint32_t pi);
@@ -139,6 +140,10 @@ class Cluster final : public HttpModel {
   Streams rng_{};
   bool finite_ = false;
   std::string template_hash_;
+  std::map<std::string, std::string> pod_labels_;  // every pod's labels (template + pod-template-hash)
+  // list_pods' last label selector, parsed (the chaos runner asks with the same few selectors).
+  mutable std::optional<std::pair<std::string, chaos::LabelSelector>> selector_;
+  PodEvent pod_event_;  // refilled for each pod event (keeps its strings' capacity across runs)
 
   std::vector<Pod> pods_;
   std::vector<std::uint32_t> endpoints_;  // kube-proxy's view, ascending pod index

@@ -15,8 +15,9 @@ class HttpModel {
  public:
   virtual ~HttpModel() = default;
   virtual TargetId resolve(std::string_view url) = 0;
+  // `done` is moved from (taken by reference: no extra moves on the per-attempt path).
   virtual void http_get(TargetId target, Duration timeout,
-                        std::function<void(const HttpResult&)> done) = 0;
+                        std::function<void(const HttpResult&)>&& done) = 0;
 };
 
 class SimRuntime final : public Runtime {
