@@ -14,12 +14,7 @@ constexpr std::size_t kArity = 2;
 EventQueue::EventQueue() { heap_.reserve(256); }
 EventQueue::~EventQueue() = default;
 
-std::uint32_t EventQueue::alloc_slot() {
-  if (free_head_ != kNoSlot) {
-    const std::uint32_t i = free_head_;
-    free_head_ = slot(i).next_free;
-    return i;
-  }
+std::uint32_t EventQueue::new_slot() {
   if (slots_used_ > kSlotMask) throw std::length_error("event queue: too many pending events");
   if ((slots_used_ >> kChunkBits) >= chunks_.size())
     chunks_.push_back(std::make_unique<Slot[]>(kChunkSize));
@@ -31,42 +26,6 @@ void EventQueue::free_slot(std::uint32_t i) {
   s.key = 0;
   s.next_free = free_head_;
   free_head_ = i;
-}
-
-TimerId EventQueue::push(std::int64_t t, std::uint32_t i) {
-  if (t < now_) t = now_;
-  const std::uint64_t key = (++seq_ << kSlotBits) | i;
-  slot(i).key = key;
-  // Sift up with a hole instead of swaps.
-  std::size_t pos = heap_.size();
-  heap_.push_back(Entry{t, key});
-  const Entry e{t, key};
-  while (pos > 0) {
-    const std::size_t parent = (pos - 1) / kArity;
-    if (!before(e, heap_[parent])) break;
-    heap_[pos] = heap_[parent];
-    pos = parent;
-  }
-  heap_[pos] = e;
-  ++live_;
-  return key;
-}
-
-TimerId EventQueue::schedule(Instant at, Fn fn, void* ctx, std::uint64_t arg) {
-  const std::uint32_t i = alloc_slot();
-  Slot& s = slot(i);
-  s.fn = fn;
-  s.ctx = ctx;
-  s.arg = arg;
-  return push(at.time_since_epoch().count(), i);
-}
-
-TimerId EventQueue::schedule(Instant at, std::function<void()>&& fn) {
-  const std::uint32_t i = alloc_slot();
-  Slot& s = slot(i);
-  s.fn = nullptr;
-  s.cb = std::move(fn);
-  return push(at.time_since_epoch().count(), i);
 }
 
 bool EventQueue::pending(TimerId id) const {

@@ -28,8 +28,22 @@ class EventQueue {
   Instant now() const { return Instant(Duration(now_)); }
 
   // Schedules at an absolute time (never before now: earlier times are clamped to now).
-  TimerId schedule(Instant at, Fn fn, void* ctx, std::uint64_t arg = 0);
-  TimerId schedule(Instant at, std::function<void()>&& fn);
+  // Inline: every model event and timer goes through here.
+  TimerId schedule(Instant at, Fn fn, void* ctx, std::uint64_t arg = 0) {
+    const std::uint32_t i = alloc_slot();
+    Slot& s = slot(i);
+    s.fn = fn;
+    s.ctx = ctx;
+    s.arg = arg;
+    return push(at.time_since_epoch().count(), i, s);
+  }
+  TimerId schedule(Instant at, std::function<void()>&& fn) {
+    const std::uint32_t i = alloc_slot();
+    Slot& s = slot(i);
+    s.fn = nullptr;
+    s.cb = std::move(fn);
+    return push(at.time_since_epoch().count(), i, s);
+  }
 
   // Cancels a pending event; returns false (and does nothing) for a fired, cancelled or unknown id.
   bool cancel(TimerId id);
@@ -77,9 +91,33 @@ class EventQueue {
 
   Slot& slot(std::uint32_t i) { return chunks_[i >> kChunkBits][i & (kChunkSize - 1)]; }
   const Slot& slot(std::uint32_t i) const { return chunks_[i >> kChunkBits][i & (kChunkSize - 1)]; }
-  std::uint32_t alloc_slot();
+  std::uint32_t alloc_slot() {
+    if (free_head_ == kNoSlot) return new_slot();
+    const std::uint32_t i = free_head_;
+    free_head_ = slot(i).next_free;
+    return i;
+  }
+  std::uint32_t new_slot();  // the free list is empty: a never-used slot
   void free_slot(std::uint32_t i);
-  TimerId push(std::int64_t t, std::uint32_t i);
+  // Adds slot i's key to the heap (sift up with a hole instead of swaps).
+  TimerId push(std::int64_t t, std::uint32_t i, Slot& s) {
+    if (t < now_) t = now_;
+    const std::uint64_t key = (++seq_ << kSlotBits) | i;
+    s.key = key;
+    const Entry e{t, key};
+    std::size_t pos = heap_.size();
+    heap_.push_back(e);
+    Entry* h = heap_.data();
+    while (pos > 0) {
+      const std::size_t parent = (pos - 1) / 2;
+      if (!before(e, h[parent])) break;
+      h[pos] = h[parent];
+      pos = parent;
+    }
+    h[pos] = e;
+    ++live_;
+    return key;
+  }
   void pop_top();
   void run_entry(const Entry& e);
 
