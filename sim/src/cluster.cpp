@@ -695,12 +695,19 @@ void Cluster::accept(std::uint32_t ri, std::uint32_t pi, Instant arrive, Duratio
   // Concurrency (for the peak): drop finished requests from the heap of service ends.
   auto& ends = p.ends;
   const std::int64_t now_ns = arrive.time_since_epoch().count();
-  while (!ends.empty() && ends.front() <= now_ns) {
-    std::pop_heap(ends.begin(), ends.end(), std::greater<>());
-    ends.pop_back();
+  if (ends.size() <= 1) {
+    // The common case (one request at a time): the same as the heap operations below.
+    if (!ends.empty() && ends.front() <= now_ns) ends.clear();
+    ends.push_back(r.service_end.time_since_epoch().count());
+    if (ends.size() == 2 && ends[1] < ends[0]) std::swap(ends[0], ends[1]);
+  } else {
+    while (!ends.empty() && ends.front() <= now_ns) {
+      std::pop_heap(ends.begin(), ends.end(), std::greater<>());
+      ends.pop_back();
+    }
+    ends.push_back(r.service_end.time_since_epoch().count());
+    std::push_heap(ends.begin(), ends.end(), std::greater<>());
   }
-  ends.push_back(r.service_end.time_since_epoch().count());
-  std::push_heap(ends.begin(), ends.end(), std::greater<>());
   if (static_cast<int>(ends.size()) > stats_.peak_in_system) stats_.peak_in_system = static_cast<int>(ends.size());
   if (r.service_end > p.max_service_end) p.max_service_end = r.service_end;
   link(ri, pi);

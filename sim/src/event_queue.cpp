@@ -12,7 +12,7 @@ constexpr std::size_t kArity = 2;
 }  // namespace
 
 EventQueue::EventQueue() { heap_.reserve(256); }
-EventQueue::~EventQueue() = default;
+EventQueue::~EventQueue() { drop_pending(); }
 
 std::uint32_t EventQueue::new_slot() {
   if (slots_used_ > kSlotMask) throw std::length_error("event queue: too many pending events");
@@ -37,7 +37,7 @@ bool EventQueue::cancel(TimerId id) {
   if (!pending(id)) return false;
   const auto i = static_cast<std::uint32_t>(id & kSlotMask);
   Slot& s = slot(i);
-  if (!s.fn) s.cb = nullptr;
+  if (!s.fn) s.cb().~function();
   free_slot(i);
   --live_;
   return true;
@@ -77,9 +77,16 @@ void EventQueue::run_entry(const Entry& e) {
     // Run in place (slots never move); the slot is marked fired first so that a cancel of this
     // id from inside the callback is a no-op, and freed after so it is not reused meanwhile.
     s.key = 0;
-    s.cb();
-    s.cb = nullptr;
-    free_slot(i);
+    struct Release {  // also when the callback throws
+      EventQueue* q;
+      Slot* s;
+      std::uint32_t i;
+      ~Release() {
+        s->cb().~function();
+        q->free_slot(i);
+      }
+    } release{this, &s, i};
+    s.cb()();
   }
 }
 
@@ -107,13 +114,20 @@ void EventQueue::run_until(Instant end) {
   if (!stopped_ && end != Instant::max() && now_ < end_ns) now_ = end_ns;
 }
 
-void EventQueue::reset() {
+void EventQueue::drop_pending() {
   for (const Entry& e : heap_) {
     const auto i = static_cast<std::uint32_t>(e.key & kSlotMask);
     Slot& s = slot(i);
-    if (s.key == e.key && !s.fn) s.cb = nullptr;
+    if (s.key == e.key && !s.fn) {
+      s.cb().~function();
+      s.key = 0;
+    }
   }
   heap_.clear();
+}
+
+void EventQueue::reset() {
+  drop_pending();
   // Rebuild the free list in index order so a reused queue hands out slots as a fresh one does.
   free_head_ = kNoSlot;
   for (std::uint32_t i = slots_used_; i-- > 0;) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <new>
 #include <vector>
 
 #include "policies/runtime.hpp"
@@ -41,7 +42,7 @@ class EventQueue {
     const std::uint32_t i = alloc_slot();
     Slot& s = slot(i);
     s.fn = nullptr;
-    s.cb = std::move(fn);
+    ::new (static_cast<void*>(s.cb_buf)) std::function<void()>(std::move(fn));
     return push(at.time_since_epoch().count(), i, s);
   }
 
@@ -75,8 +76,11 @@ class EventQueue {
     Fn fn = nullptr;
     void* ctx = nullptr;
     std::uint64_t arg = 0;
-    std::function<void()> cb;
+    // A Runtime::call_after event's callback (fn == nullptr): built in place when scheduled
+    // (a move-construct, cheaper than assigning), destroyed when it has run or is cancelled.
+    alignas(std::function<void()>) unsigned char cb_buf[sizeof(std::function<void()>)];
     std::uint32_t next_free = kNoSlot;
+    std::function<void()>& cb() { return *std::launder(reinterpret_cast<std::function<void()>*>(cb_buf)); }
   };
   struct Entry {
     std::int64_t t;
@@ -120,6 +124,7 @@ class EventQueue {
   }
   void pop_top();
   void run_entry(const Entry& e);
+  void drop_pending();  // destroys the callbacks of pending events
 
   std::vector<Entry> heap_;  // binary min-heap
   std::vector<std::unique_ptr<Slot[]>> chunks_;
