@@ -123,11 +123,14 @@ struct ExperimentRunner::State : std::enable_shared_from_this<State> {
     // One event per thread, refilled: its strings keep their capacity, so a warm thread emits
     // without allocating. Sinks only see it during the call.
     thread_local ChaosEvent e;
-    e.activity.assign(activity);
-    e.kind.assign(kind);
-    e.phase.assign(phase);
-    e.status.assign(status_text);
-    e.detail.assign(detail);
+    const auto set = [](std::string& s, std::string_view v) {
+      if (s != v) s.assign(v);  // most fields repeat the previous event's
+    };
+    set(e.activity, activity);
+    set(e.kind, kind);
+    set(e.phase, phase);
+    set(e.status, status_text);
+    set(e.detail, detail);
     trace->on_chaos(rt.now(), e);
   }
 

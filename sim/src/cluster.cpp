@@ -112,8 +112,8 @@ void Cluster::start(const KubernetesConfig& k8s, const BackendConfig& backend,
 
 void Cluster::pod_event(const Pod& p, std::string_view phase) {
   if (!trace_) return;
-  pod_event_.pod.assign(p.name);
-  pod_event_.phase.assign(phase);
+  if (pod_event_.pod != p.name) pod_event_.pod.assign(p.name);
+  if (pod_event_.phase != phase) pod_event_.phase.assign(phase);
   pod_event_.ready = p.ready;
   trace_->on_pod(q_.now(), pod_event_);
 }
