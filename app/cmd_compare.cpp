@@ -1,7 +1,13 @@
 // chaoslab compare --scenario SCENARIO --observed LOG|TRACE|DIR [--runs N] [--seed S] [--band P]
-//                  [--set /ptr=value]... [--journal FILE] [--keep-duration] [--json]
+//                  [--set /ptr=value]... [--journal FILE] [--keep-duration] [--json] [--out FILE]
 // Places an observed run in the distribution of N simulations of the scenario; exit 1 when a main
-// metric lies outside the band, so it can gate CI.
+// metric lies outside the band, so it can gate CI. --out writes the --json object to FILE, an
+// input of `chaoslab report` (its compare section).
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -22,15 +28,46 @@ struct CompareArgs {
   std::string journal;
   bool keep_duration = false;
   bool json = false;
+  std::string out;
 };
+
+// Through a temporary file and a rename, so a report never reads half a comparison.
+bool write_comparison(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f) {
+      std::fprintf(stderr, "chaoslab: error: cannot write %s: %s\n", path.c_str(), std::strerror(errno));
+      return false;
+    }
+    f << text;
+    f.flush();
+    if (!f) {
+      std::fprintf(stderr, "chaoslab: error: cannot write %s\n", path.c_str());
+      std::error_code ec;
+      std::filesystem::remove(tmp, ec);
+      return false;
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::fprintf(stderr, "chaoslab: error: cannot write %s: %s\n", path.c_str(), ec.message().c_str());
+    std::filesystem::remove(tmp, ec);
+    return false;
+  }
+  return true;
+}
 
 int compare_command(CompareArgs& a) {
   for (const auto& s : a.sets) a.options.overrides.push_back(sim::split_override(s));
   if (!a.journal.empty()) a.options.journal = a.journal;
   a.options.match_duration = !a.keep_duration;
   const Comparison c = compare_observed(a.options);
+  const std::string json = comparison_to_json(c).dump() + "\n";
+  if (!a.out.empty() && !write_comparison(a.out, json)) return kExitIoError;
   if (a.json)
-    std::cout << comparison_to_json(c).dump() << '\n';
+    std::cout << json;
   else
     std::cout << comparison_to_text(c);
   std::cout.flush();
@@ -54,6 +91,7 @@ void add_compare(CLI::App& app, int& exit_code) {
   sub->add_flag("--keep-duration", args->keep_duration,
                 "Simulate the scenario's own duration instead of the observed run's length");
   sub->add_flag("--json", args->json, "Print the comparison as one JSON object");
+  sub->add_option("--out", args->out, "Also write the JSON object to this file (a `chaoslab report` input)");
   sub->callback([args, &exit_code] { exit_code = compare_command(*args); });
 }
 

@@ -32,7 +32,36 @@ std::optional<double> finite(double v) {
   return v;
 }
 
+// F(x) of a sorted sample: the share of values <= x.
+double cdf_at(const std::vector<double>& sorted, double x) {
+  if (sorted.empty()) return 0;
+  return static_cast<double>(std::upper_bound(sorted.begin(), sorted.end(), x) - sorted.begin()) /
+         static_cast<double>(sorted.size());
+}
+
 }  // namespace
+
+EcdfPoints ecdf_points(std::vector<double> v, std::size_t max_points) {
+  EcdfPoints out;
+  if (v.empty()) return out;
+  std::sort(v.begin(), v.end());
+  max_points = std::max<std::size_t>(max_points, 2);
+  const std::size_t n = v.size();
+  out.emplace_back(v.front(), 0.0);
+  auto add = [&](std::size_t idx) {
+    const double x = v[idx];
+    if (out.size() > 1 && out.back().first == x) return;
+    out.emplace_back(x, cdf_at(v, x));
+  };
+  if (n <= max_points) {
+    for (std::size_t i = 0; i < n; ++i) add(i);
+  } else {
+    for (std::size_t i = 0; i < max_points; ++i)
+      add(static_cast<std::size_t>(std::llround(static_cast<double>(i) * static_cast<double>(n - 1) /
+                                                static_cast<double>(max_points - 1))));
+  }
+  return out;
+}
 
 MetricComparison place_metric(const std::string& name, bool main, std::optional<double> observed,
                               const std::vector<std::optional<double>>& simulated, double band_low,
@@ -122,6 +151,15 @@ Comparison compare_observed(const CompareOptions& o) {
     d.ks = ks_two_sample(observed_samples[k].values, pooled[k]);
     d.observed = sample_stats(observed_samples[k].values);
     d.simulated = sample_stats(pooled[k]);
+    d.observed_ecdf = ecdf_points(observed_samples[k].values);
+    d.simulated_ecdf = ecdf_points(pooled[k]);
+    if (d.ks.n && d.ks.m) {
+      std::vector<double> a = observed_samples[k].values;
+      std::sort(a.begin(), a.end());
+      std::sort(pooled[k].begin(), pooled[k].end());
+      d.observed_cdf_at = cdf_at(a, d.ks.at);
+      d.simulated_cdf_at = cdf_at(pooled[k], d.ks.at);
+    }
     c.durations.push_back(d);
   }
   return c;
@@ -160,10 +198,18 @@ std::string num(const std::optional<double>& v, const char* f = "%.3f") {
   return buf;
 }
 
+ojson ecdf_json(const EcdfPoints& pts) {
+  ojson a = ojson::array();
+  for (const auto& [x, f] : pts)
+    a.push_back(ojson::array({std::round(x * 1e6) / 1e6, std::round(f * 1e5) / 1e5}));
+  return a;
+}
+
 }  // namespace
 
 ojson comparison_to_json(const Comparison& c) {
   ojson j;
+  j["format"] = "chaoslab-compare/1";
   j["scenario"] = c.scenario;
   j["observed"] = {{"file", c.observed_file}, {"format", c.observed_format}, {"duration_s", c.observed_duration_s}};
   j["runs"] = c.runs;
@@ -194,7 +240,14 @@ ojson comparison_to_json(const Comparison& c) {
     e["name"] = d.name;
     e["observed"] = stats(d.observed);
     e["simulated"] = stats(d.simulated);
-    e["ks"] = {{"d", d.ks.d}, {"p_value", d.ks.p_value}, {"n", d.ks.n}, {"m", d.ks.m}};
+    e["ks"] = {{"d", d.ks.d},
+               {"p_value", d.ks.p_value},
+               {"n", d.ks.n},
+               {"m", d.ks.m},
+               {"at", d.ks.at},
+               {"observed_cdf_at", d.observed_cdf_at},
+               {"simulated_cdf_at", d.simulated_cdf_at}};
+    e["ecdf"] = {{"observed", ecdf_json(d.observed_ecdf)}, {"simulated", ecdf_json(d.simulated_ecdf)}};
     ds.push_back(e);
   }
   j["durations"] = ds;

@@ -43,10 +43,18 @@ struct MetricComparison {
   Verdict verdict = Verdict::not_applicable;
 };
 
+// An empirical CDF as points (x, F(x)) to draw with step-after interpolation: the first point is
+// (min, 0), then F at every distinct value, or at `max_points` evenly spaced ranks of a larger
+// sample (F is exact at each point; between them the drawn step lags by at most 1/max_points).
+using EcdfPoints = std::vector<std::pair<double, double>>;
+EcdfPoints ecdf_points(std::vector<double> values, std::size_t max_points = 300);
+
 struct DurationComparison {
   std::string name;
   KsResult ks;
   SampleStats observed, simulated;
+  EcdfPoints observed_ecdf, simulated_ecdf;    // for the report's chart
+  double observed_cdf_at = 0, simulated_cdf_at = 0;  // both CDFs at ks.at, where D is
 };
 
 struct Comparison {
@@ -71,10 +79,12 @@ MetricComparison place_metric(const std::string& name, bool main, std::optional<
                               double band_high);
 
 // The comparison as one JSON object (for --json and the report's compare section):
-// {scenario, observed:{file, format, duration_s}, runs, seed, band:{low_pct, high_pct},
+// {format: "chaoslab-compare/1", scenario, observed:{file, format, duration_s}, runs, seed, band:{low_pct, high_pct},
 //  simulated_duration_s, overrides, pass, metrics:[{name, main, observed, simulated:{runs_defined,
 //  low, median, high}, percentile, verdict}], durations:[{name, observed:{...}, simulated:{...},
-//  ks:{d, p_value, n, m}}]}. Rates are per minute.
+//  ks:{d, p_value, n, m, at, observed_cdf_at, simulated_cdf_at}, ecdf:{observed:[[x, F]...],
+//  simulated:[[x, F]...]}}], observed_notes}. Rates are per minute. `chaoslab report` reads this
+//  object back (compare --json or --out) and draws the compare section from it.
 nlohmann::ordered_json comparison_to_json(const Comparison& c);
 std::string comparison_to_text(const Comparison& c);
 

@@ -43,7 +43,11 @@ KsResult ks_two_sample(std::vector<double> a, std::vector<double> b) {
     const double x = std::min(a[i], b[j]);
     while (i < a.size() && a[i] == x) ++i;
     while (j < b.size() && b[j] == x) ++j;
-    d = std::max(d, std::fabs(static_cast<double>(i) / n - static_cast<double>(j) / m));
+    const double gap = std::fabs(static_cast<double>(i) / n - static_cast<double>(j) / m);
+    if (gap > d) {
+      d = gap;
+      r.at = x;
+    }
   }
   r.d = d;
   r.p_value = kolmogorov_sf(std::sqrt(n * m / (n + m)) * d);

@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "policies/error.hpp"
+#include "report_compare.hpp"
 #include "report_lab_log.hpp"
 #include "report_sweep.hpp"
 #include "report_timeline.hpp"
@@ -32,13 +33,15 @@ ReportInputKind classify_report_input(const std::string& path) {
   const auto st = fs::status(path, ec);
   if (ec || !fs::exists(st)) throw ConfigError(path + ": no such file or directory");
   if (fs::is_directory(st)) {
-    if (!fs::exists(fs::path(path) / "runs.jsonl"))
-      throw ConfigError(path + ": a directory without runs.jsonl (expected the --out directory of `chaoslab sweep` or `chaoslab tune`)");
-    return ReportInputKind::sweep_dir;
+    if (fs::exists(fs::path(path) / "runs.jsonl")) return ReportInputKind::sweep_dir;
+    if (fs::exists(fs::path(path) / "trace.jsonl")) return ReportInputKind::live_dir;
+    throw ConfigError(path + ": a directory without runs.jsonl or trace.jsonl (expected the --out directory of "
+                             "`chaoslab sweep`, `chaoslab tune` or `chaoslab live`)");
   }
+  if (looks_like_comparison(path)) return ReportInputKind::comparison;
   if (looks_like_trace(path)) return ReportInputKind::trace;
   if (looks_like_lab_log(path)) return ReportInputKind::lab_log;
-  throw ConfigError(path + ": not a chaoslab trace (JSON lines), a sweep directory or a lab client log");
+  throw ConfigError(path + ": not a chaoslab trace (JSON lines), a compare result, a sweep directory or a lab client log");
 }
 
 ReportPage build_report(const std::vector<std::string>& inputs, const std::string& title) {
@@ -49,6 +52,14 @@ ReportPage build_report(const std::vector<std::string>& inputs, const std::strin
       case ReportInputKind::sweep_dir:
         page.inputs.push_back(in + " (sweep)");
         add_sweep_sections(page, in);
+        break;
+      case ReportInputKind::live_dir:
+        page.inputs.push_back(in + " (live run)");
+        add_timeline_sections(page, read_trace((fs::path(in) / "trace.jsonl").string()));
+        break;
+      case ReportInputKind::comparison:
+        page.inputs.push_back(in + " (compare result)");
+        add_compare_sections(page, in);
         break;
       case ReportInputKind::trace:
         page.inputs.push_back(in + " (trace)");

@@ -36,6 +36,7 @@ TEST_CASE("D walks both empirical CDFs") {
   CHECK(r.n == 4);
   CHECK(r.m == 6);
   CHECK(r.d == doctest::Approx(2.0 / 3.0));
+  CHECK(r.at == 4.0);  // where the report's ECDF chart marks D
   // lambda = sqrt(24 / 10) * 2/3 = 1.0327956; Q by its series: 2 (e^-2.1333 - e^-8.5333 + e^-19.2)
   CHECK(r.p_value == doctest::Approx(0.2364901).epsilon(1e-6));
 }
@@ -46,6 +47,7 @@ TEST_CASE("identical samples give D 0 and p 1; disjoint samples give D 1") {
   CHECK(same.p_value == 1.0);
   const auto apart = ks_two_sample({1, 2, 3}, {4, 5});
   CHECK(apart.d == 1.0);
+  CHECK(apart.at == 3.0);  // F_a reaches 1 at 3 while F_b is still 0
   // lambda = sqrt(6/5) = 1.0954451: Q = 2 (e^-2.4 - e^-9.6 + e^-21.6) = 2 (0.0907180 - 0.0000677)
   CHECK(apart.p_value == doctest::Approx(0.1813005).epsilon(1e-5));
 }
@@ -54,6 +56,7 @@ TEST_CASE("ties across samples step together") {
   // a = {1,1,2}, b = {1,2,2}: after 1, F_a = 2/3, F_b = 1/3; after 2 both 1. D = 1/3, not 2/3.
   const auto r = ks_two_sample({1, 1, 2}, {1, 2, 2});
   CHECK(r.d == doctest::Approx(1.0 / 3.0));
+  CHECK(r.at == 1.0);
 }
 
 TEST_CASE("an empty sample is no evidence") {

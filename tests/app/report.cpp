@@ -1,11 +1,15 @@
-// `chaoslab report` end to end: real inputs (a simulated trace, a sweep, a hand-written lab log),
-// the page opened in headless Chromium: every chart rendered, nothing on the console, a screenshot.
+// `chaoslab report` end to end: real inputs (a simulated trace, a sweep, a hand-written lab log,
+// a `chaoslab compare --out` result, a live output folder), the page opened in headless Chromium:
+// every chart rendered, nothing on the console, a screenshot.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <regex>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "sweep_process.hpp"
 
@@ -61,6 +65,26 @@ BrowserRun open_in_chromium(const std::string& chromium, const fs::path& html, c
   return out;
 }
 
+// Chart containers chart-1..chart-N of the dumped DOM that hold an <svg>.
+int drawn_charts(const std::string& dom, int charts) {
+  int drawn = 0;
+  for (int i = 1; i <= charts; ++i) {
+    const std::string open = "id=\"chart-" + std::to_string(i) + "\"";
+    const auto at = dom.find(open);
+    if (at == std::string::npos) continue;
+    const auto svg = dom.find("<svg", at);
+    const auto next = dom.find("id=\"chart-" + std::to_string(i + 1) + "\"", at);
+    drawn += svg != std::string::npos && (next == std::string::npos || svg < next) ? 1 : 0;
+  }
+  return drawn;
+}
+
+int charts_printed(const std::string& out) {
+  std::smatch m;
+  if (!std::regex_search(out, m, std::regex(R"(\((\d+) charts\))"))) return -1;
+  return std::stoi(m[1]);
+}
+
 // A few lines in the lab client's log format, written by hand: a trip, a rejected call, a trial
 // that fails, a trial that succeeds.
 const char* kLabLog =
@@ -101,16 +125,21 @@ TEST_CASE("report: trace, sweep and lab log render in headless Chromium with no 
     "seeds": 20})";
   REQUIRE(run_chaoslab({"sweep", (s / "sweep.json").string(), "--out", (s / "sweep").string()}, s.dir).exit_code == 0);
   std::ofstream(s / "client.log") << kLabLog;
+  const fs::path cmp = s / "compare.json";
+  const auto c = run_chaoslab({"compare", "--scenario", scenario, "--observed", trace.string(), "--runs", "40", "--out",
+                               cmp.string()},
+                              s.dir);
+  REQUIRE((c.exit_code == 0 || c.exit_code == 1));
 
   const fs::path html = s / "report.html";
-  const auto r = run_chaoslab({"report", (s / "sweep").string(), trace.string(), (s / "client.log").string(), "-o",
-                               html.string(), "--title", "chaoslab </script> test"},
+  const auto r = run_chaoslab({"report", (s / "sweep").string(), trace.string(), (s / "client.log").string(),
+                               cmp.string(), "-o", html.string(), "--title", "chaoslab </script> test"},
                               s.dir);
   REQUIRE(r.exit_code == 0);
-  std::smatch m;
-  REQUIRE(std::regex_search(r.out, m, std::regex(R"(\((\d+) charts\))")));
-  const int charts = std::stoi(m[1]);
-  CHECK(charts >= 12);  // sweep: 4 heatmaps, 4 metric-vs-axis, 2 distributions; trace: Figure C, B, latency; lab log
+  const int charts = charts_printed(r.out);
+  // sweep: 4 heatmaps, 4 metric-vs-axis, 2 distributions; trace: Figure C, B, latency; lab log;
+  // compare: the percentile chart and an ECDF per duration sample
+  CHECK(charts >= 16);
 
   const std::string page = slurp(html);
   // Self-contained: no external scripts, styles or frames; a CSP that forbids every fetch.
@@ -134,19 +163,143 @@ TEST_CASE("report: trace, sweep and lab log render in headless Chromium with no 
   CHECK(b.dom.find("data-page-errors") == std::string::npos);
   CHECK(b.dom.find("<title>chaoslab &lt;/script&gt; test (" + std::to_string(charts) + " charts)</title>") != std::string::npos);
   // Every chart container holds a drawn SVG.
-  int drawn = 0;
-  for (int i = 1; i <= charts; ++i) {
-    const std::string open = "id=\"chart-" + std::to_string(i) + "\"";
-    const auto at = b.dom.find(open);
-    if (at == std::string::npos) continue;
-    const auto svg = b.dom.find("<svg", at);
-    const auto next = b.dom.find("id=\"chart-" + std::to_string(i + 1) + "\"", at);
-    drawn += svg != std::string::npos && (next == std::string::npos || svg < next) ? 1 : 0;
-  }
-  CHECK(drawn == charts);
+  CHECK(drawn_charts(b.dom, charts) == charts);
   REQUIRE(fs::exists(screenshot));
   CHECK(fs::file_size(screenshot) > 50000);  // a blank 1280x2600 PNG is a few kB
   MESSAGE("screenshot: " << screenshot.string());
+}
+
+TEST_CASE("report: a compare result is a section with the verdict, every metric and an ECDF per duration") {
+  // The observed run comes from another backend (failure rate 0.3, not the lab's 0.7), so the
+  // section must show a failing comparison and where it fails.
+  ScratchDir s("report-compare");
+  const std::string scenario = std::string(CHAOSLAB_SOURCE_DIR) + "/scenarios/lab3-phase-b.json";
+  const fs::path trace = s / "other.jsonl";
+  REQUIRE(run_chaoslab({"run", scenario, "--seed", "987654", "--set", "/duration_s=300", "--set",
+                        "/backend/failure_rate=0.3", "--trace", trace.string()},
+                       s.dir)
+              .exit_code == 0);
+  const fs::path cmp = s / "cmp.json";
+  const auto c = run_chaoslab({"compare", "--scenario", scenario, "--observed", trace.string(), "--runs", "60", "--json",
+                               "--out", cmp.string()},
+                              s.dir);
+  REQUIRE(c.exit_code == 1);  // outside the band, and the file is written all the same
+  CHECK(slurp(cmp) == c.out);  // --out holds exactly what --json prints
+  const auto j = nlohmann::json::parse(c.out);
+  CHECK(j["format"] == "chaoslab-compare/1");
+  REQUIRE(j["durations"].size() == 3);
+  for (const auto& d : j["durations"]) {
+    // ECDF points start at (min, 0), rise, and end at F = 1.
+    const auto& o = d["ecdf"]["observed"];
+    REQUIRE(o.size() >= 2);
+    CHECK(o[0][1] == 0.0);
+    CHECK(o[o.size() - 1][1] == 1.0);
+    CHECK(d["ecdf"]["simulated"].size() <= 301);  // the pooled sample is thinned to 300 ranks
+    CHECK(d["ks"]["d"].get<double>() ==
+          doctest::Approx(std::fabs(d["ks"]["observed_cdf_at"].get<double>() - d["ks"]["simulated_cdf_at"].get<double>())));
+  }
+
+  const fs::path html = s / "compare.html";
+  const auto r = run_chaoslab({"report", cmp.string(), "-o", html.string(), "--title", "compare"}, s.dir);
+  REQUIRE(r.exit_code == 0);
+  const int charts = charts_printed(r.out);
+  CHECK(charts == 4);  // the percentile chart and three ECDFs
+  const std::string page = slurp(html);
+  CHECK(page.find(cmp.string() + " (compare result)") != std::string::npos);
+  CHECK(page.find("Compare (FAIL): " + trace.string() + " against the simulator") != std::string::npos);
+  CHECK(page.find("Verdict: FAIL (compare exits 1). Outside the simulated 1st to 99th percentile band: ") !=
+        std::string::npos);
+  CHECK(page.find("calls_per_min.ok") != std::string::npos);
+  // Every metric of the comparison is a table row (its name as the row's first cell), failures highlighted.
+  for (const auto& m : j["metrics"]) {
+    const std::string name = m["name"].get<std::string>() + (m["main"] == true ? " *" : "");
+    CHECK_MESSAGE(page.find("<td>" + name + "</td>") != std::string::npos, name);
+  }
+  CHECK(page.find("<tr class=\"hl\"><td>calls_per_min.ok *</td>") != std::string::npos);
+  CHECK(page.find("\"interpolate\":\"step-after\"") != std::string::npos);
+  CHECK(page.find("Retry waits: observed against simulated (KS D = ") != std::string::npos);
+  CHECK(page.find("OPEN durations: observed against simulated (KS D = ") != std::string::npos);
+
+  const std::string chromium = find_chromium();
+  if (chromium.empty()) {
+    MESSAGE("SKIPPED the browser part: no chromium in PATH");
+    return;
+  }
+  const fs::path screenshot = fs::current_path() / "report-compare-screenshot.png";
+  const BrowserRun b = open_in_chromium(chromium, html, s, screenshot);
+  CHECK(b.console == "");
+  CHECK(b.dom.find("data-charts-rendered=\"4\"") != std::string::npos);
+  CHECK(b.dom.find("data-charts-failed") == std::string::npos);
+  CHECK(b.dom.find("data-page-errors") == std::string::npos);
+  CHECK(drawn_charts(b.dom, charts) == charts);
+  REQUIRE(fs::exists(screenshot));
+  CHECK(fs::file_size(screenshot) > 50000);
+  MESSAGE("screenshot: " << screenshot.string());
+}
+
+TEST_CASE("report: the lab's own logs draw Figures C and B") {
+  const fs::path lab = "/work/shared/lab3-reference/result";
+  if (!fs::exists(lab / "c/chaos_client.log") || !fs::exists(lab / "b1/client.log")) {
+    MESSAGE("skipped: the lab's reference logs are not on this machine");
+    return;
+  }
+  ScratchDir s("report-lab");
+  const fs::path html = s / "lab.html";
+  const auto r = run_chaoslab({"report", (lab / "c/chaos_client.log").string(), (lab / "b1/client.log").string(), "-o",
+                               html.string()},
+                              s.dir);
+  REQUIRE(r.exit_code == 0);
+  const int charts = charts_printed(r.out);
+  CHECK(charts == 6);  // per log: Figure C, Figure B, latency
+  const std::string page = slurp(html);
+  std::size_t figure_c = 0, figure_b = 0;
+  for (auto at = page.find("(the lab&#39;s Figure C)"); at != std::string::npos; at = page.find("(the lab&#39;s Figure C)", at + 1))
+    ++figure_c;
+  for (auto at = page.find("(the lab&#39;s Figure B)"); at != std::string::npos; at = page.find("(the lab&#39;s Figure B)", at + 1))
+    ++figure_b;
+  CHECK(figure_c == 2);
+  CHECK(figure_b == 2);
+  const std::string chromium = find_chromium();
+  if (chromium.empty()) {
+    MESSAGE("SKIPPED the browser part: no chromium in PATH");
+    return;
+  }
+  const BrowserRun b = open_in_chromium(chromium, html, s, s / "lab.png");
+  CHECK(b.console == "");
+  CHECK(b.dom.find("data-charts-rendered=\"" + std::to_string(charts) + "\"") != std::string::npos);
+  CHECK(drawn_charts(b.dom, charts) == charts);
+}
+
+TEST_CASE("report: a live output folder is read like its trace") {
+  ScratchDir s("report-live-dir");
+  const std::string scenario = std::string(CHAOSLAB_SOURCE_DIR) + "/scenarios/lab3-chaos.json";
+  fs::create_directories(s / "live");
+  REQUIRE(run_chaoslab({"run", scenario, "--seed", "3", "--set", "/duration_s=120", "--trace",
+                        (s / "live/trace.jsonl").string()},
+                       s.dir)
+              .exit_code == 0);
+  const auto r = run_chaoslab({"report", (s / "live").string(), "-o", (s / "r.html").string()}, s.dir);
+  REQUIRE(r.exit_code == 0);
+  const std::string page = slurp(s / "r.html");
+  CHECK(page.find((s / "live").string() + " (live run)") != std::string::npos);
+  CHECK(page.find("Breaker state timeline (the lab&#39;s Figure C)") != std::string::npos);
+}
+
+TEST_CASE("report: a malformed compare result is exit 2 naming the field") {
+  ScratchDir s("report-compare-bad");
+  auto err = [&](const std::string& text) {
+    std::ofstream(s / "c.json") << text;
+    const auto r = run_chaoslab({"report", (s / "c.json").string(), "-o", (s / "r.html").string()}, s.dir);
+    CHECK(r.exit_code == 2);
+    CHECK_FALSE(fs::exists(s / "r.html"));
+    return r.err;
+  };
+  const std::string f = (s / "c.json").string();
+  CHECK(err(R"({"format":"chaoslab-compare/1"})") == "chaoslab: error: " + f + ": /scenario: missing\n");
+  CHECK(err(R"({"format":"chaoslab-compare/1","scenario":"x","observed":{"file":"o","format":"trace","duration_s":60},
+    "runs":10,"seed":1,"band":{"low_pct":1,"high_pct":99},"simulated_duration_s":60,"pass":true,
+    "metrics":[{"name":"calls_per_min.ok","main":true,"observed":"many"}],"durations":[]})") ==
+        "chaoslab: error: " + f + ": /metrics/0/observed: expected a number or null\n");
 }
 
 TEST_CASE("report: a chart that cannot render is reported on the page and on the console") {
@@ -185,10 +338,11 @@ TEST_CASE("report: inputs it cannot read are exit 2 with the path") {
   fs::create_directories(s / "empty-dir");
   CHECK(err((s / "empty-dir").string()) ==
         "chaoslab: error: " + (s / "empty-dir").string() +
-            ": a directory without runs.jsonl (expected the --out directory of `chaoslab sweep` or `chaoslab tune`)\n");
+            ": a directory without runs.jsonl or trace.jsonl (expected the --out directory of `chaoslab sweep`, "
+            "`chaoslab tune` or `chaoslab live`)\n");
   std::ofstream(s / "notes.txt") << "hello\nworld\n";
   CHECK(err((s / "notes.txt").string()) == "chaoslab: error: " + (s / "notes.txt").string() +
-                                               ": not a chaoslab trace (JSON lines), a sweep directory or a lab client log\n");
+                                               ": not a chaoslab trace (JSON lines), a compare result, a sweep directory or a lab client log\n");
   std::ofstream(s / "bad.jsonl") << "{\"t\":0,\"event\":\"meta\"}\n{\"t\":1,\"event\":\"call\",\"outcome\":\"ok\"}\n";
   CHECK(err((s / "bad.jsonl").string()) == "chaoslab: error: " + (s / "bad.jsonl").string() + ":2: /latency_ms: missing\n");
   std::ofstream(s / "odd.jsonl") << "{\"t\":0,\"event\":\"teleport\"}\n";
