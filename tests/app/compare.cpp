@@ -198,6 +198,12 @@ TEST_CASE("compare: bad options are errors with exit 2") {
   const Proc noobs = run({"compare", "--scenario", kPhaseB, "--observed", (scratch().dir / "none.log").string()});
   CHECK(noobs.code == 2);
   CHECK(noobs.err.find("none.log: cannot read") != std::string::npos);
+  // --out that cannot be written: exit 3 naming it, nothing left behind.
+  const Proc out = run({"compare", "--scenario", kPhaseB, "--observed", t.string(), "--runs", "5", "--out",
+                        (scratch().dir / "no-such-dir/c.json").string()});
+  CHECK(out.code == 3);
+  CHECK(out.err.find("cannot write " + (scratch().dir / "no-such-dir/c.json").string()) != std::string::npos);
+  CHECK_FALSE(fs::exists(scratch().dir / "no-such-dir"));
   const Proc set = run({"compare", "--scenario", kPhaseB, "--observed", t.string(), "--set", "/backend/failure_rate=2"});
   CHECK(set.code == 2);
   CHECK(set.err.find("/backend/failure_rate") != std::string::npos);
