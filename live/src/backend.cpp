@@ -347,12 +347,14 @@ struct BackendServer::Impl {
     });
     svr.Delete("/admin/faults", [this](const httplib::Request& req, httplib::Response& res) {
       if (!authorized(req, res)) return;
+      nlohmann::json state;
       {
         std::lock_guard lock(fault_mu);
         faults.clear();
+        state = faults.to_json(now());
       }
       metrics.add(kFaultsApplied, {{"action", "clear"}});
-      json_reply(res, 200, {{"applied", "clear"}, {"faults", faults.to_json(now())}});
+      json_reply(res, 200, {{"applied", "clear"}, {"faults", state}});
     });
     svr.set_exception_handler([](const httplib::Request&, httplib::Response& res,
                                  std::exception_ptr ep) {
