@@ -42,8 +42,9 @@ class AppendFile {
   AppendFile(const AppendFile&) = delete;
   AppendFile& operator=(const AppendFile&) = delete;
 
-  // Writes all of `data` or throws SweepIoError after cutting the file back to the last good
-  // byte, so a full disk leaves only complete lines behind.
+  // Writes all of `data` (whole lines) or throws SweepIoError after cutting the file back to the
+  // end of the last line written whole, so a full disk leaves only complete lines behind and
+  // keeps every line that fitted, even when they came in one batch with the line that did not.
   void write_all(const std::string& data) {
     std::size_t done = 0;
     while (done < data.size()) {
@@ -51,6 +52,8 @@ class AppendFile {
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
         const int err = n < 0 ? errno : ENOSPC;
+        const std::size_t last_newline = done == 0 ? std::string::npos : data.rfind('\n', done - 1);
+        if (last_newline != std::string::npos) good_ += static_cast<off_t>(last_newline + 1);
         if (::ftruncate(fd_, good_) != 0) {
           // Nothing more to do: --resume ignores a torn last line anyway.
         }
