@@ -16,21 +16,27 @@
 // figure is only meaningful when there are none.
 #include <signal.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <regex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <CLI/CLI.hpp>
 #include <httplib.h>
 
 #include "live/backend.hpp"
+#include "live/process.hpp"
+#include "live_bench_support.hpp"
 
 namespace live = chaoslab::live;
 
@@ -44,19 +50,27 @@ struct WrkResult {
   std::string raw;
 };
 
-WrkResult run_wrk(int port, int connections, int seconds) {
-  const std::string cmd = "wrk -t1 -c" + std::to_string(connections) + " -d" + std::to_string(seconds) +
-                          "s http://127.0.0.1:" + std::to_string(port) + "/work 2>&1";
+WrkResult run_wrk(const std::string& wrk, int port, int connections, int seconds) {
   WrkResult r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return r;
-  std::array<char, 512> buf{};
-  while (std::fgets(buf.data(), static_cast<int>(buf.size()), p)) r.raw += buf.data();
-  const int status = ::pclose(p);
+  char out_path[] = "/tmp/bench_live_backend-wrk-XXXXXX";
+  const int fd = ::mkstemp(out_path);
+  if (fd < 0) return r;
+  ::close(fd);
+  live::SpawnOptions o;
+  o.stdout_path = out_path;
+  o.stderr_path = out_path;
+  o.append = true;
+  live::ChildProcess p({wrk, "-t1", "-c" + std::to_string(connections), "-d" + std::to_string(seconds) + "s",
+                        "http://127.0.0.1:" + std::to_string(port) + "/work"},
+                       o);
+  const live::ExitStatus status = p.wait();
+  std::ifstream in(out_path);
+  r.raw.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  ::unlink(out_path);
   std::smatch m;
   if (std::regex_search(r.raw, m, std::regex(R"(Requests/sec:\s+([0-9.]+))"))) {
     r.rps = std::stod(m[1]);
-    r.ok = status == 0;
+    r.ok = status.code == 0;
   }
   if (std::regex_search(r.raw, m, std::regex(R"(Non-2xx or 3xx responses:\s+([0-9]+))")))
     r.non2xx = std::stol(m[1]);
@@ -77,32 +91,21 @@ int main(int argc, char** argv) {
   int reps = 5;
   int seconds = 10;
   int connections = 64;
-  for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--reps") && i + 1 < argc) reps = std::atoi(argv[++i]);
-    else if (!std::strcmp(argv[i], "--duration") && i + 1 < argc) seconds = std::atoi(argv[++i]);
-    else if (!std::strcmp(argv[i], "--connections") && i + 1 < argc) connections = std::atoi(argv[++i]);
-    else {
-      std::fprintf(stderr, "usage: bench_live_backend [--reps N] [--duration S] [--connections N]\n");
-      return 2;
-    }
-  }
-  if (std::system("command -v wrk >/dev/null 2>&1") != 0) {
+  CLI::App cli{"bench_live_backend: the backend's GET /work under wrk, paired with a bare cpp-httplib reference"};
+  cli.add_option("--reps", reps, "paired runs (the median is printed)")->check(CLI::Range(1, 100));
+  cli.add_option("--duration", seconds, "seconds per wrk run")->check(CLI::Range(1, 600));
+  cli.add_option("--connections", connections, "wrk connections")->check(CLI::Range(1, 10000));
+  CLI11_PARSE(cli, argc, argv);
+  const std::string wrk = live::find_on_path("wrk");
+  if (wrk.empty()) {
     std::fprintf(stderr, "bench_live_backend: wrk is not installed (Debian package wrk)\n");
     return 2;
   }
   ::signal(SIGPIPE, SIG_IGN);
 
-  // The backend exactly as `FAILURE_RATE=0 SLOW_RATE=0 chaoslab backend` configures it.
-  live::BackendConfig cfg;
-  cfg.failure_rate = 0;
-  cfg.slow_rate = 0;
-  cfg.max_delay_ms = 0;
-  cfg.host = "127.0.0.1";
-  cfg.port = 0;
-  cfg.seed = 1;
-  live::BackendServer backend(cfg);
-  const int backend_port = backend.bind();
-  std::thread backend_thread([&] { backend.run(); });
+  chaoslab::bench::InProcessBackend backend;
+  const live::BackendConfig& cfg = backend.config();
+  const int backend_port = backend.port();
 
   // The reference: bare cpp-httplib with a thread per connection (httplib holds a thread for the
   // whole life of a keep-alive connection, so with fewer threads than connections the rest wait
@@ -134,8 +137,8 @@ int main(int argc, char** argv) {
   std::vector<double> b, r, ratio;
   long bad = 0;
   for (int i = 0; i < reps; ++i) {
-    const WrkResult rb = run_wrk(backend_port, connections, seconds);
-    const WrkResult rr = run_wrk(ref_port, connections, seconds);
+    const WrkResult rb = run_wrk(wrk, backend_port, connections, seconds);
+    const WrkResult rr = run_wrk(wrk, ref_port, connections, seconds);
     if (!rb.ok || !rr.ok) {
       std::fprintf(stderr, "bench_live_backend: wrk failed:\n%s\n%s\n", rb.raw.c_str(), rr.raw.c_str());
       return 1;
@@ -156,7 +159,5 @@ int main(int argc, char** argv) {
 
   ref.stop();
   ref_thread.join();
-  backend.stop();
-  backend_thread.join();
   return 0;
 }

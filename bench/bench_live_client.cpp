@@ -29,10 +29,13 @@
 #include <thread>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+
 #include "live/asio_runtime.hpp"
 #include "live/backend.hpp"
 #include "live/client_service.hpp"
 #include "policies/config.hpp"
+#include "live_bench_support.hpp"
 
 namespace live = chaoslab::live;
 using chaoslab::ClientConfig;
@@ -97,26 +100,14 @@ double median(std::vector<double> v) {
 int main(int argc, char** argv) {
   int reps = 5;
   double seconds = 10;
-  for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--reps") && i + 1 < argc) reps = std::atoi(argv[++i]);
-    else if (!std::strcmp(argv[i], "--duration") && i + 1 < argc) seconds = std::atof(argv[++i]);
-    else {
-      std::fprintf(stderr, "usage: bench_live_client [--reps N] [--duration S]\n");
-      return 2;
-    }
-  }
+  CLI::App cli{"bench_live_client: the live client's maximum call rate against a loopback backend"};
+  cli.add_option("--reps", reps, "runs per load (the median is printed)")->check(CLI::Range(1, 100));
+  cli.add_option("--duration", seconds, "seconds per run")->check(CLI::Range(0.1, 600.0));
+  CLI11_PARSE(cli, argc, argv);
   ::signal(SIGPIPE, SIG_IGN);
 
-  live::BackendConfig bcfg;
-  bcfg.failure_rate = 0;
-  bcfg.slow_rate = 0;
-  bcfg.max_delay_ms = 0;
-  bcfg.host = "127.0.0.1";
-  bcfg.port = 0;
-  bcfg.seed = 1;
-  live::BackendServer backend(bcfg);
-  const int port = backend.bind();
-  std::thread backend_thread([&] { backend.run(); });
+  chaoslab::bench::InProcessBackend backend;
+  const int port = backend.port();
 
   ClientConfig lab = chaoslab::client_from_lab_env([](std::string_view) -> std::optional<std::string> { return std::nullopt; });
   lab.target = "http://127.0.0.1:" + std::to_string(port) + "/work";
@@ -154,7 +145,5 @@ int main(int argc, char** argv) {
                 median(rates), *std::min_element(rates.begin(), rates.end()),
                 *std::max_element(rates.begin(), rates.end()), static_cast<unsigned long long>(not_ok));
   }
-  backend.stop();
-  backend_thread.join();
   return 0;
 }

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+
 #include "policies/rng.hpp"
 #include "sim/event_queue.hpp"
 #include "sim/run.hpp"
@@ -68,9 +70,14 @@ double hold_rate(int pending, bool function_events, std::uint64_t n) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int reps = argc > 1 ? std::max(1, std::atoi(argv[1])) : 5;
-  const std::string path = argc > 2 ? argv[2] : std::string(CHAOSLAB_SOURCE_DIR) + "/scenarios/lab3-chaos.json";
-  const bool runs_only = argc > 3 && std::string(argv[3]) == "--runs-only";
+  int reps = 5;
+  std::string path = std::string(CHAOSLAB_SOURCE_DIR) + "/scenarios/lab3-chaos.json";
+  bool runs_only = false;
+  CLI::App cli{"bench_sim: event queue and whole-run throughput per CPU second"};
+  cli.add_option("repetitions", reps, "repetitions per figure (the median is printed)")->check(CLI::Range(1, 1000));
+  cli.add_option("scenario", path, "scenario file for the run figures")->check(CLI::ExistingFile);
+  cli.add_flag("--runs-only", runs_only, "only the scenario runs, not the event queue");
+  CLI11_PARSE(cli, argc, argv);
 
   if (!runs_only) std::printf("hold model (EventQueue alone), per CPU second, median of %d:\n", reps);
   for (int pending : {16, 1000, 100000}) {

@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "sim/sweep_runner.hpp"
@@ -93,15 +94,11 @@ int main(int argc, char** argv) {
   int reps = 5;
   int runs = 10000;
   bool quick = false;
-  for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--reps") && i + 1 < argc) reps = std::atoi(argv[++i]);
-    else if (!std::strcmp(argv[i], "--runs") && i + 1 < argc) runs = std::atoi(argv[++i]);
-    else if (!std::strcmp(argv[i], "--quick")) quick = true;
-    else {
-      std::fprintf(stderr, "usage: bench_sweep [--reps N] [--runs N] [--quick]\n");
-      return 2;
-    }
-  }
+  CLI::App cli{"bench_sweep: sweep throughput with 1 and 2 jobs, and peak memory at 10x the runs"};
+  cli.add_option("--reps", reps, "repetitions per figure (the median is printed)")->check(CLI::Range(1, 1000));
+  cli.add_option("--runs", runs, "runs per throughput sweep")->check(CLI::Range(100, 10'000'000));
+  cli.add_flag("--quick", quick, "fewer runs, for a smoke test");
+  CLI11_PARSE(cli, argc, argv);
   if (quick) {
     reps = 3;
     runs = 2000;
