@@ -1,10 +1,12 @@
 #include "sim/manifests.hpp"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <set>
 
 #include "policies/error.hpp"
@@ -36,6 +38,43 @@ YAML::Node dig(const YAML::Node& n, std::initializer_list<const char*> keys) {
   throw ConfigError(file + (path.empty() ? "" : ": " + path) + ": " + what);
 }
 
+// yaml-cpp 0.7 does not consume a ',' after a top-level flow collection ("{k: 1},"): its
+// document loop starts a new empty document at the same place forever, and LoadAll grows its
+// vector until memory runs out (a 131-byte manifest took gigabytes; found by fuzz_manifest). A
+// pass with an event handler sees every document start before anything is built: one that does
+// not come after the previous one is that loop, reported as the error yaml-cpp misses.
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    if (started_ && mark.pos <= last_.pos) throw YAML::ParserException(mark, "unexpected ','");
+    started_ = true;
+    last_ = mark;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+ private:
+  bool started_ = false;
+  YAML::Mark last_;
+};
+
+// Throws YAML::ParserException at the first document that does not advance (see DocumentStarts);
+// a file that cannot be opened is left to LoadAllFromFile's own error.
+void check_documents_advance(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return;
+  YAML::Parser parser(in);
+  DocumentStarts starts;
+  while (parser.HandleNextDocument(starts)) {
+  }
+}
+
 std::string scalar(const YAML::Node& n, const std::string& file, const std::string& path) {
   if (!n.IsScalar()) fail(file, path, "expected a string");
   return n.Scalar();
@@ -64,6 +103,7 @@ void load_file(const fs::path& path, std::vector<Doc>& docs, std::vector<std::st
   }
   std::vector<YAML::Node> nodes;
   try {
+    check_documents_advance(file);
     nodes = YAML::LoadAllFromFile(file);
   } catch (const YAML::Exception& e) {
     throw ConfigError(file + ": line " + std::to_string(e.mark.line + 1) + ", column " +
