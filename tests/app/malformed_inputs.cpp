@@ -101,6 +101,7 @@ const std::vector<Case>& cases() {
                                    "cannot run programs); supported: python, http"),
       // Kubernetes manifests (the scenario's manifests).
       manifest("syntax", "{M}/scenario/../manifest/syntax.yaml: line 6, column 5: end of sequence flow not found"),
+      manifest("trailing-comma", "{M}/scenario/../manifest/trailing-comma.yaml: line 3, column 93: unexpected ','"),
       manifest("not-mapping", "{M}/scenario/../manifest/not-mapping.yaml: expected a Kubernetes object (a mapping)"),
       manifest("replicas-text", "{M}/scenario/../manifest/replicas-text.yaml: spec.replicas: expected an integer, "
                                 "got 'many'"),
