@@ -75,6 +75,12 @@ void check_documents_advance(const std::string& file) {
   }
 }
 
+// A mapping key: yaml-cpp's own conversion throws its exception on a sequence or null key.
+std::string key_of(const YAML::Node& k, const std::string& file, const std::string& path) {
+  if (!k.IsScalar()) fail(file, path, "expected string keys");
+  return k.Scalar();
+}
+
 std::string scalar(const YAML::Node& n, const std::string& file, const std::string& path) {
   if (!n.IsScalar()) fail(file, path, "expected a string");
   return n.Scalar();
@@ -162,7 +168,7 @@ void container_env(const std::vector<Doc>& docs, const Doc& dep, const YAML::Nod
       if (!data) continue;
       if (!data.IsMap()) fail(d->file, "data", "expected a mapping of strings");
       for (auto it = data.begin(); it != data.end(); ++it) {
-        const std::string k = it->first.as<std::string>();
+        const std::string k = key_of(it->first, d->file, "data");
         env[k] = scalar(it->second, d->file, "data." + k);
         source[k] = d->file + ": ConfigMap " + cm + ": data." + k;
       }
@@ -188,12 +194,12 @@ YAML::Node first_container(const Doc& d, std::string& cpath) {
   cpath = "spec.template.spec.containers[0]";
   if (!cs || !cs.IsSequence() || cs.size() == 0)
     fail(d.file, "spec.template.spec.containers", "expected a non-empty list");
+  // yaml-cpp throws its own exception on c["env"] when c is a scalar (found by fuzz_manifest).
+  if (!cs[0].IsMap()) fail(d.file, cpath, "expected a mapping (a container)");
   return cs[0];
 }
 
-}  // namespace
-
-Manifests read_manifests(const std::vector<fs::path>& paths, const std::string& deployment) {
+Manifests read_checked(const std::vector<fs::path>& paths, const std::string& deployment) {
   Manifests m;
   std::vector<Doc> docs;
   std::set<std::string> seen;
@@ -212,9 +218,10 @@ Manifests read_manifests(const std::vector<fs::path>& paths, const std::string& 
     const YAML::Node labels = dig(spec, {"template", "metadata", "labels"});
     if (labels) {
       if (!labels.IsMap()) fail(dep->file, "spec.template.metadata.labels", "expected a mapping");
-      for (auto it = labels.begin(); it != labels.end(); ++it)
-        m.labels[it->first.as<std::string>()] =
-            scalar(it->second, dep->file, "spec.template.metadata.labels." + it->first.as<std::string>());
+      for (auto it = labels.begin(); it != labels.end(); ++it) {
+        const std::string k = key_of(it->first, dep->file, "spec.template.metadata.labels");
+        m.labels[k] = scalar(it->second, dep->file, "spec.template.metadata.labels." + k);
+      }
     }
     if (const YAML::Node g = dig(spec, {"template", "spec", "terminationGracePeriodSeconds"}))
       m.grace_period = std::chrono::seconds(integer(g, dep->file,
@@ -245,7 +252,7 @@ Manifests read_manifests(const std::vector<fs::path>& paths, const std::string& 
       if (!sel || !sel.IsMap() || sel.size() == 0) continue;
       bool match = true;
       for (auto it = sel.begin(); it != sel.end(); ++it) {
-        const auto l = m.labels.find(it->first.as<std::string>());
+        const auto l = m.labels.find(key_of(it->first, d.file, "spec.selector"));
         match = match && l != m.labels.end() && it->second.IsScalar() && l->second == it->second.Scalar();
       }
       if (match) {
@@ -263,7 +270,7 @@ Manifests read_manifests(const std::vector<fs::path>& paths, const std::string& 
       if (d.node["kind"].Scalar() != "ConfigMap" || !d.node["data"]) continue;
       if (!d.node["data"].IsMap()) fail(d.file, "data", "expected a mapping of strings");
       for (auto it = d.node["data"].begin(); it != d.node["data"].end(); ++it) {
-        const std::string k = it->first.as<std::string>();
+        const std::string k = key_of(it->first, d.file, "data");
         m.backend_env[k] = scalar(it->second, d.file, "data." + k);
         m.env_source[k] = d.file + ": ConfigMap " + name_of(d) + ": data." + k;
       }
@@ -280,6 +287,24 @@ Manifests read_manifests(const std::vector<fs::path>& paths, const std::string& 
     m.client_env = m.backend_env;
   }
   return m;
+}
+
+}  // namespace
+
+Manifests read_manifests(const std::vector<fs::path>& paths, const std::string& deployment) {
+  // Every yaml-cpp call above is guarded; this is the backstop, so that a case missed there is
+  // still an error naming the files rather than an uncaught exception.
+  try {
+    return read_checked(paths, deployment);
+  } catch (const YAML::Exception& e) {
+    std::string files;
+    for (const auto& p : paths) {
+      if (!files.empty()) files += ", ";
+      files += p.string();
+    }
+    throw ConfigError(files + ": line " + std::to_string(e.mark.line + 1) + ", column " +
+                      std::to_string(e.mark.column + 1) + ": " + e.msg);
+  }
 }
 
 namespace {

@@ -115,6 +115,11 @@ const std::vector<Case>& cases() {
                             "expected a number, got 'lots'"),
       manifest("containers-scalar", "{M}/scenario/../manifest/containers-scalar.yaml: spec.template.spec.containers: "
                                     "expected a non-empty list"),
+      // Both made yaml-cpp throw its own exception past the parser (found by fuzz_manifest).
+      manifest("container-scalar", "{M}/scenario/../manifest/container-scalar.yaml: "
+                                   "spec.template.spec.containers[0]: expected a mapping (a container)"),
+      manifest("label-key-list", "{M}/scenario/../manifest/label-key-list.yaml: spec.template.metadata.labels: "
+                                 "expected string keys"),
       manifest("kustomization-missing", "{M}/scenario/../manifest/kustomization-missing.yaml: resources[0]: no such "
                                         "file: {M}/scenario/../manifest/backend.yaml"),
       // Sweep files (chaoslab sweep).
