@@ -1,6 +1,9 @@
 // `chaoslab backend`: the lab's backend service (live/backend.hpp) with graceful SIGTERM handling.
 #include <pthread.h>
 #include <signal.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include <cstdio>
 #include <optional>
@@ -48,6 +51,16 @@ live::BackendConfig resolve(const BackendFlags& f) {
 }
 
 int serve(const live::BackendConfig& cfg) {
+  // httplib buffers a whole header set (any number of lines, each of any length) before it can
+  // refuse it. glibc would keep that memory: one arena per worker thread, each holding what it
+  // freed, and a mmap threshold that rises to the largest block freed, so the next big header
+  // line lands in an arena too. Two arenas and a fixed threshold keep repeated abuse within the
+  // container's memory limit (tests/live/abuse.cpp).
+#if defined(__GLIBC__)
+  mallopt(M_ARENA_MAX, 2);
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
+#endif
   // Signals are taken by one thread with sigwait; every other thread (the pool included,
   // started later) inherits the blocked mask.
   sigset_t set;
