@@ -10,6 +10,7 @@
 #include "policies/config.hpp"
 #include "policies/error.hpp"
 #include "sim/cluster.hpp"
+#include "sim/json_pointer.hpp"
 #include "sim/manifests.hpp"
 
 namespace chaoslab::sim {
@@ -18,15 +19,6 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 namespace {
-
-std::string type_of(const json& j) {
-  if (j.is_null()) return "null";
-  if (j.is_boolean()) return "a boolean";
-  if (j.is_number()) return "a number";
-  if (j.is_string()) return "a string";
-  if (j.is_array()) return "an array";
-  return "an object";
-}
 
 std::string fmt(double v) {
   char buf[32];
@@ -43,7 +35,7 @@ class Obj {
  public:
   Obj(const json& j, std::string file, std::string pointer, std::initializer_list<const char*> known)
       : j_(j), file_(std::move(file)), ptr_(std::move(pointer)) {
-    if (!j.is_object()) fail(ptr_, "expected an object, got " + type_of(j));
+    if (!j.is_object()) fail(ptr_, "expected an object, got " + json_type_name(j));
     for (auto it = j.begin(); it != j.end(); ++it) {
       bool ok = false;
       for (const char* k : known) ok = ok || it.key() == k;
@@ -67,7 +59,7 @@ class Obj {
   double number(const char* k, double lo, double hi, double fallback) const {
     if (!has(k)) return fallback;
     const json& v = get(k);
-    if (!v.is_number()) fail(at(k), "expected a number, got " + type_of(v));
+    if (!v.is_number()) fail(at(k), "expected a number, got " + json_type_name(v));
     const double x = v.get<double>();
     if (lo < 0 ? !(x > 0) : !(x >= lo)) fail(at(k), (lo < 0 ? "must be > 0" : "must be >= " + fmt(lo)) + ", got " + v.dump());
     if (!std::isfinite(x) || x > hi) fail(at(k), "must be <= " + fmt(hi) + ", got " + v.dump());
@@ -80,7 +72,7 @@ class Obj {
   int integer(const char* k, long long lo, long long hi, int fallback) const {
     if (!has(k)) return fallback;
     const json& v = get(k);
-    if (!v.is_number_integer()) fail(at(k), "expected an integer, got " + (v.is_number() ? v.dump() : type_of(v)));
+    if (!v.is_number_integer()) fail(at(k), "expected an integer, got " + (v.is_number() ? v.dump() : json_type_name(v)));
     if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(hi))
       fail(at(k), "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " + v.dump());
     const long long x = v.get<long long>();
@@ -90,13 +82,13 @@ class Obj {
   }
   bool boolean(const char* k, bool fallback) const {
     if (!has(k)) return fallback;
-    if (!get(k).is_boolean()) fail(at(k), "expected true or false, got " + type_of(get(k)));
+    if (!get(k).is_boolean()) fail(at(k), "expected true or false, got " + json_type_name(get(k)));
     return get(k).get<bool>();
   }
   std::string string(const char* k, const std::string& fallback) const {
     if (!has(k)) return fallback;
     if (!get(k).is_string() || get(k).get<std::string>().empty())
-      fail(at(k), "expected a non-empty string, got " + type_of(get(k)));
+      fail(at(k), "expected a non-empty string, got " + json_type_name(get(k)));
     return get(k).get<std::string>();
   }
   Dist dist(const char* k, const Dist& fallback, double max_value) const {
@@ -167,7 +159,7 @@ void load_kubernetes(const json& j, const std::string& file, KubernetesConfig& k
     if (!l.is_object() || l.empty()) o.fail(o.at("labels"), "expected a non-empty object of strings");
     k.labels.clear();
     for (auto it = l.begin(); it != l.end(); ++it) {
-      if (!it.value().is_string()) o.fail(o.at("labels") + "/" + it.key(), "expected a string, got " + type_of(it.value()));
+      if (!it.value().is_string()) o.fail(o.at("labels") + "/" + it.key(), "expected a string, got " + json_type_name(it.value()));
       k.labels[it.key()] = it.value().get<std::string>();
     }
   }
@@ -276,37 +268,7 @@ json apply_override(json doc, std::string_view pointer, std::string_view value, 
     throw ConfigError(where + ": not a JSON pointer");
   }
   if (ptr.empty()) throw ConfigError(where + ": cannot replace the whole document");
-  // Walk to the parent: objects get missing members, arrays need an existing index or "-".
-  json* node = &doc;
-  std::vector<std::string> tokens;
-  for (json::json_pointer p = ptr; !p.empty(); p = p.parent_pointer()) tokens.insert(tokens.begin(), p.back());
-  std::string at;
-  for (std::size_t i = 0; i < tokens.size(); ++i) {
-    const std::string& t = tokens[i];
-    const bool last = i + 1 == tokens.size();
-    at += "/" + t;
-    if (node->is_null()) *node = json::object();
-    if (node->is_object()) {
-      node = &(*node)[t];
-    } else if (node->is_array()) {
-      if (t == "-" && last) {
-        node->push_back(nullptr);
-        node = &node->back();
-        continue;
-      }
-      std::size_t idx = 0;
-      const bool digits = !t.empty() && t.find_first_not_of("0123456789") == std::string::npos;
-      if (digits) idx = static_cast<std::size_t>(std::stoull(t));
-      if (!digits || idx >= node->size())
-        throw ConfigError(where + ": " + at + " is not an element of the array (it has " +
-                          std::to_string(node->size()) + ")");
-      node = &(*node)[idx];
-    } else {
-      throw ConfigError(where + ": " + at.substr(0, at.size() - t.size() - 1) + " is " + type_of(*node) +
-                        ", not an object or array");
-    }
-  }
-  *node = std::move(v);
+  set_at_pointer(doc, ptr, std::move(v), where, /*append=*/true);
   return doc;
 }
 
@@ -319,13 +281,13 @@ Scenario load_scenario(const json& doc, const std::string& file) {
            "kubernetes", "clients", "policies", "chaos"});
   s.name = top.string("name", fs::path(file).stem().string());
   if (top.has("description") && !doc.at("description").is_string())
-    top.fail("/description", "expected a string, got " + type_of(doc.at("description")));
+    top.fail("/description", "expected a string, got " + json_type_name(doc.at("description")));
   if (!top.has("duration_s")) top.fail("", "missing required key \"duration_s\"");
   s.duration = top.seconds("duration_s", -1, kMaxSeconds, Duration{0});
   if (top.has("seed")) {
     const json& v = doc.at("seed");
     if (!v.is_number_integer() || (!v.is_number_unsigned() && v.get<long long>() < 0))
-      top.fail("/seed", "expected a non-negative integer, got " + (v.is_number() ? v.dump() : type_of(v)));
+      top.fail("/seed", "expected a non-negative integer, got " + (v.is_number() ? v.dump() : json_type_name(v)));
     s.seed = v.get<std::uint64_t>();
   }
 
@@ -345,7 +307,7 @@ Scenario load_scenario(const json& doc, const std::string& file) {
     std::vector<fs::path> paths;
     for (std::size_t i = 0; i < m.size(); ++i) {
       if (!m[i].is_string() || m[i].get<std::string>().empty())
-        top.fail("/manifests/" + std::to_string(i), "expected a file name, got " + type_of(m[i]));
+        top.fail("/manifests/" + std::to_string(i), "expected a file name, got " + json_type_name(m[i]));
       const fs::path p = resolve_path(file, m[i].get<std::string>());
       if (!fs::exists(p)) top.fail("/manifests/" + std::to_string(i), "no such file: " + p.string());
       paths.push_back(p);
@@ -364,7 +326,7 @@ Scenario load_scenario(const json& doc, const std::string& file) {
   json policies = json::object();
   if (top.has("policies")) {
     policies = doc.at("policies");
-    if (!policies.is_object()) top.fail("/policies", "expected an object, got " + type_of(policies));
+    if (!policies.is_object()) top.fail("/policies", "expected an object, got " + json_type_name(policies));
     if (policies.contains("profile")) top.fail("/policies/profile", "a profile is chosen per client (/clients/N/profile)");
     (void)parse_client(policies, file + ": /policies");
   }
@@ -374,7 +336,7 @@ Scenario load_scenario(const json& doc, const std::string& file) {
   for (std::size_t i = 0; i < clients.size(); ++i) {
     const std::string ptr = "/clients/" + std::to_string(i);
     const json& c = clients[i];
-    if (!c.is_object()) top.fail(ptr, "expected an object, got " + type_of(c));
+    if (!c.is_object()) top.fail(ptr, "expected an object, got " + json_type_name(c));
     ClientSpec spec;
     json own = json::object();
     for (auto it = c.begin(); it != c.end(); ++it)
@@ -413,7 +375,7 @@ Scenario load_scenario(const json& doc, const std::string& file) {
     lo.getenv = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
     if (o.has("configuration")) {
       const json& cfg = o.get("configuration");
-      if (!cfg.is_object()) o.fail("/chaos/configuration", "expected an object, got " + type_of(cfg));
+      if (!cfg.is_object()) o.fail("/chaos/configuration", "expected an object, got " + json_type_name(cfg));
       for (auto it = cfg.begin(); it != cfg.end(); ++it) lo.config_overrides[it.key()] = it.value();
     }
     const json& e = o.get("experiment");
@@ -426,7 +388,7 @@ Scenario load_scenario(const json& doc, const std::string& file) {
       spec.source = file + ": /chaos/experiment";
       spec.experiment = std::make_shared<const chaos::Experiment>(chaos::parse_experiment(e, file, lo, "/chaos/experiment"));
     } else {
-      o.fail("/chaos/experiment", "expected a file name or an experiment object, got " + type_of(e));
+      o.fail("/chaos/experiment", "expected a file name or an experiment object, got " + json_type_name(e));
     }
     s.chaos = std::move(spec);
   }

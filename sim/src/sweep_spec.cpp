@@ -9,27 +9,13 @@
 
 #include "policies/error.hpp"
 #include "policies/rng.hpp"
+#include "sim/json_pointer.hpp"
 
 namespace chaoslab::sim {
 
 using nlohmann::json;
 
 namespace {
-
-// RFC 6901: '~' -> "~0", '/' -> "~1", so a key that is itself a pointer can be named in a pointer.
-std::string escape_token(const std::string& key) {
-  std::string out;
-  for (char c : key) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
 
 class Where {
  public:
@@ -112,7 +98,7 @@ std::vector<Override> parse_set(const json& obj, const std::string& at, const Wh
   if (!obj.is_object()) w.fail(at, "expected an object of JSON pointer -> value");
   std::vector<Override> out;
   for (auto it = obj.begin(); it != obj.end(); ++it) {
-    check_pointer_syntax(it.key(), at + "/" + escape_token(it.key()), w);
+    check_pointer_syntax(it.key(), at + "/" + escape_pointer_token(it.key()), w);
     out.emplace_back(it.key(), it.value());
   }
   return out;
@@ -250,31 +236,7 @@ void set_pointer(json& doc, const std::string& pointer, const json& value, const
     throw ConfigError(where + ": " + pointer + ": not a valid JSON pointer");
   }
   if (ptr.empty()) throw ConfigError(where + ": the empty pointer \"\" would replace the whole scenario");
-  // The same walk as `chaoslab run --set` (sim::apply_override): objects get missing members (the
-  // scenario validator then rejects unknown keys), arrays need an existing index.
-  std::vector<std::string> tokens;
-  for (json::json_pointer p = ptr; !p.empty(); p = p.parent_pointer()) tokens.insert(tokens.begin(), p.back());
-  json* node = &doc;
-  std::string at;
-  for (const auto& t : tokens) {
-    at += '/';  // not "/" + token: GCC 12 -O3 reports a false -Wrestrict on that
-    at += escape_token(t);
-    if (node->is_null()) *node = json::object();
-    if (node->is_object()) {
-      node = &(*node)[t];
-    } else if (node->is_array()) {
-      const bool digits = !t.empty() && t.find_first_not_of("0123456789") == std::string::npos;
-      const std::size_t idx = digits && t.size() < 19 ? static_cast<std::size_t>(std::stoull(t)) : 0;
-      if (!digits || idx >= node->size())
-        throw ConfigError(where + ": " + pointer + ": " + at + " is not an element of the array (it has " +
-                          std::to_string(node->size()) + ")");
-      node = &(*node)[idx];
-    } else {
-      throw ConfigError(where + ": " + pointer + ": " + at + " is inside a " + node->type_name() +
-                        ", not an object or array");
-    }
-  }
-  *node = value;
+  set_at_pointer(doc, ptr, value, where + ": " + pointer, /*append=*/false);
 }
 
 SweepSpec parse_sweep(const json& doc, const std::string& file, const std::filesystem::path& base_dir) {
@@ -365,7 +327,7 @@ SweepSpec parse_sweep(const json& doc, const std::string& file, const std::files
     try {
       set_pointer(probe, spec.set[i].first, spec.set[i].second, spec.scenario_ref);
     } catch (const ConfigError& e) {
-      w.fail("/set/" + escape_token(spec.set[i].first), e.what());
+      w.fail("/set/" + escape_pointer_token(spec.set[i].first), e.what());
     }
   }
   for (std::size_t i = 0; i < spec.axes.size(); ++i) {
@@ -378,7 +340,7 @@ SweepSpec parse_sweep(const json& doc, const std::string& file, const std::files
           try {
             set_pointer(copy, ptr, value, spec.scenario_ref);
           } catch (const ConfigError& e) {
-            w.fail(at + "/profiles/" + std::to_string(p) + "/set/" + escape_token(ptr), e.what());
+            w.fail(at + "/profiles/" + std::to_string(p) + "/set/" + escape_pointer_token(ptr), e.what());
           }
         }
     } else {

@@ -181,6 +181,11 @@ const std::vector<Case>& cases() {
        {},
        E + "{M}/scenario/with-manifests.json: --set /clients/7/count: /clients/7 is not an element of the array "
            "(it has 1)\n"},
+      // An index too long for an integer was "error: stoull", exit 3.
+      {{"run", "{M}/scenario/with-manifests.json", "--set", "/clients/99999999999999999999999/count=2"},
+       {},
+       E + "{M}/scenario/with-manifests.json: --set /clients/99999999999999999999999/count: "
+           "/clients/99999999999999999999999 is not an element of the array (it has 1)\n"},
       {{"run", "{M}/scenario/with-manifests.json", "--set", "/duration_s=1e999"},
        {},
        E + "{M}/scenario/with-manifests.json: --set /duration_s: 1e999 is out of the range of a number\n"},

@@ -149,7 +149,7 @@ TEST_CASE("sweep file errors name the file and the JSON pointer") {
   CHECK(s.error(with_axes(json::array({{{"pointer", "/list/5"}, {"values", {1}}}}))) ==
         "s.json: /axes/0/pointer: base.json: /list/5: /list/5 is not an element of the array (it has 2)");
   CHECK(s.error(with_axes(json::array({{{"pointer", "/duration_s/x"}, {"values", {1}}}}))) ==
-        "s.json: /axes/0/pointer: base.json: /duration_s/x: /duration_s/x is inside a number, not an object or array");
+        "s.json: /axes/0/pointer: base.json: /duration_s/x: /duration_s is a number, not an object or array");
   CHECK(s.error(with_axes(json::array({{{"name", "r"}, {"profiles", json::array({{{"name", "a"}, {"set", {{"/duration_s", 1}}}},
                                                                                  {{"name", "a"}, {"set", {{"/duration_s", 2}}}}})}}}))) ==
         "s.json: /axes/0/profiles/1/name: duplicate profile name \"a\"");
@@ -172,6 +172,8 @@ TEST_CASE("set_pointer creates object members like run --set and refuses to leav
   sim::set_pointer(doc, "/arr/1", "x", "f");
   CHECK(doc["arr"][1] == "x");
   CHECK_THROWS_WITH_AS(sim::set_pointer(doc, "/arr/2", 1, "f"), "f: /arr/2: /arr/2 is not an element of the array (it has 2)",
+                       ConfigError);
+  CHECK_THROWS_WITH_AS(sim::set_pointer(doc, "/arr/-", 1, "f"), "f: /arr/-: /arr/- is not an element of the array (it has 2)",
                        ConfigError);
   CHECK_THROWS_WITH_AS(sim::set_pointer(doc, "", 1, "f"), "f: the empty pointer \"\" would replace the whole scenario", ConfigError);
 }
