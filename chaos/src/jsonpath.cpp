@@ -37,6 +37,8 @@ Step parse_bracket(std::string_view text, std::size_t& i, bool descend) {
     const std::size_t digits = j;
     while (j < text.size() && text[j] >= '0' && text[j] <= '9') ++j;
     if (j == digits) fail(text, open, "expected an index, '*' or a quoted name (no filters, slices or unions)");
+    // Length first: stoll throws past 19 digits.
+    if (j - digits > 18) fail(text, open, "index out of range");
     s.kind = Step::Kind::index;
     s.index = std::stoll(std::string(text.substr(i, j - i)));
     i = j;

@@ -36,6 +36,11 @@ TEST_CASE("unsupported syntax is rejected with its offset") {
                        std::invalid_argument);
   CHECK_THROWS_WITH_AS(JsonPath::parse("a.b"), "unsupported JSONPath syntax at offset 0 of 'a.b': a path starts with '$'",
                        std::invalid_argument);
+  // stoll's own std::out_of_range would have escaped the callers, which catch invalid_argument.
+  CHECK_THROWS_WITH_AS(JsonPath::parse("$.a[99999999999999999999]"),
+                       "unsupported JSONPath syntax at offset 3 of '$.a[99999999999999999999]': index out of range",
+                       std::invalid_argument);
+  CHECK(match("$.a.c[999999999999999999]") == json::array());
   CHECK_THROWS_AS(JsonPath::parse("$.a[0:2]"), std::invalid_argument);
   CHECK_THROWS_AS(JsonPath::parse("$.a[0,1]"), std::invalid_argument);
 }
