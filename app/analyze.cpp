@@ -304,8 +304,9 @@ std::string analysis_to_text(const Analysis& a) {
        "), attempts " + rate(s.attempts.total) + ", retries " + rate(s.retries) + ", closed->open " +
        rate(s.transitions.closed_to_open));
   std::string st = "statuses ";
+  // append, not " " + ...: GCC 12 -O3 reports a false -Wrestrict on that.
   for (const auto& [status, n] : a.detail.attempts_by_status)
-    st += " " + (status == 0 ? std::string("none") : std::to_string(status)) + ":" + std::to_string(n);
+    st.append(" ").append(status == 0 ? "none" : std::to_string(status)).append(":").append(std::to_string(n));
   line(st);
   for (std::size_t i = 0; i < a.detail.retry_waits_s.size(); ++i) {
     const SampleStats w = sample_stats(a.detail.retry_waits_s[i]);

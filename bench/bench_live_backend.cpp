@@ -40,6 +40,8 @@
 
 namespace live = chaoslab::live;
 
+using chaoslab::bench::median;
+
 namespace {
 
 struct WrkResult {
@@ -78,11 +80,6 @@ WrkResult run_wrk(const std::string& wrk, int port, int connections, int seconds
                         std::regex(R"(Socket errors: connect ([0-9]+), read ([0-9]+), write ([0-9]+), timeout ([0-9]+))")))
     r.socket_errors = std::stol(m[1]) + std::stol(m[2]) + std::stol(m[3]) + std::stol(m[4]);
   return r;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
 }  // namespace

@@ -41,6 +41,8 @@ namespace live = chaoslab::live;
 using chaoslab::ClientConfig;
 using chaoslab::Duration;
 
+using chaoslab::bench::median;
+
 namespace {
 
 struct Counter final : chaoslab::TraceSink {
@@ -88,11 +90,6 @@ Result run_once(const ClientConfig& cfg, double seconds) {
   r.attempts = counter.attempts;
   r.calls_per_s = static_cast<double>(calls_at_stop) / chaoslab::to_seconds(ended - started);
   return r;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
 }  // namespace

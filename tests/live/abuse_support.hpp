@@ -143,20 +143,8 @@ class RawConn {
   std::string read(std::chrono::milliseconds limit = std::chrono::seconds(5), bool until_headers_end = false) {
     std::string out;
     const auto deadline = Clock::now() + limit;
-    char buf[16384];
-    for (;;) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      if (left.count() <= 0) break;
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(left.count())) != 1) break;
-      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-      if (n <= 0) {
-        closed_ = true;
-        break;
-      }
-      out.append(buf, static_cast<std::size_t>(n));
+    while (receive(out, deadline))
       if (until_headers_end && out.find("\r\n\r\n") != std::string::npos) break;
-    }
     return out;
   }
   bool peer_closed() const { return closed_; }
@@ -167,23 +155,13 @@ class RawConn {
   std::string read_response(std::chrono::milliseconds limit = std::chrono::seconds(5)) {
     std::string out;
     const auto deadline = Clock::now() + limit;
-    char buf[16384];
     for (;;) {
       const auto head_end = out.find("\r\n\r\n");
       if (head_end != std::string::npos) {
         const std::optional<std::size_t> body = body_length(out.substr(0, head_end + 2));
         if (body && out.size() >= head_end + 4 + *body) break;
       }
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      if (left.count() <= 0) break;
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(left.count())) != 1) break;
-      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-      if (n <= 0) {
-        closed_ = true;
-        break;
-      }
-      out.append(buf, static_cast<std::size_t>(n));
+      if (!receive(out, deadline)) break;
     }
     return out;
   }
@@ -203,9 +181,23 @@ class RawConn {
     return std::nullopt;
   }
 
- public:
+  // Appends what one recv() brings within the deadline; false when nothing more will come in time
+  // (deadline passed, or the peer closed: then peer_closed()).
+  bool receive(std::string& out, Clock::time_point deadline) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) return false;
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left.count())) != 1) return false;
+    char buf[16384];
+    const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n <= 0) {
+      closed_ = true;
+      return false;
+    }
+    out.append(buf, static_cast<std::size_t>(n));
+    return true;
+  }
 
- private:
   int fd_ = -1;
   bool connected_ = false;
   bool closed_ = false;
