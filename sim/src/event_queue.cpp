@@ -5,12 +5,6 @@
 
 namespace chaoslab::sim {
 
-namespace {
-// Binary with a branch-free child pick beat 4-ary and 8-ary on the hold model here
-// (docs/simulator.md has the figures).
-constexpr std::size_t kArity = 2;
-}  // namespace
-
 EventQueue::EventQueue() { heap_.reserve(256); }
 EventQueue::~EventQueue() { drop_pending(); }
 
