@@ -3,11 +3,7 @@
 // Places an observed run in the distribution of N simulations of the scenario; exit 1 when a main
 // metric lies outside the band, so it can gate CI. --out writes the --json object to FILE, an
 // input of `chaoslab report` (its compare section).
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -17,6 +13,7 @@
 #include "compare.hpp"
 #include "policies/error.hpp"
 #include "sim/scenario.hpp"
+#include "sim/sweep_runner.hpp"
 
 namespace chaoslab::app {
 
@@ -31,41 +28,20 @@ struct CompareArgs {
   std::string out;
 };
 
-// Through a temporary file and a rename, so a report never reads half a comparison.
-bool write_comparison(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) {
-      std::fprintf(stderr, "chaoslab: error: cannot write %s: %s\n", path.c_str(), std::strerror(errno));
-      return false;
-    }
-    f << text;
-    f.flush();
-    if (!f) {
-      std::fprintf(stderr, "chaoslab: error: cannot write %s\n", path.c_str());
-      std::error_code ec;
-      std::filesystem::remove(tmp, ec);
-      return false;
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::fprintf(stderr, "chaoslab: error: cannot write %s: %s\n", path.c_str(), ec.message().c_str());
-    std::filesystem::remove(tmp, ec);
-    return false;
-  }
-  return true;
-}
-
 int compare_command(CompareArgs& a) {
   for (const auto& s : a.sets) a.options.overrides.push_back(sim::split_override(s));
   if (!a.journal.empty()) a.options.journal = a.journal;
   a.options.match_duration = !a.keep_duration;
   const Comparison c = compare_observed(a.options);
   const std::string json = comparison_to_json(c).dump() + "\n";
-  if (!a.out.empty() && !write_comparison(a.out, json)) return kExitIoError;
+  if (!a.out.empty()) {
+    try {
+      sim::write_file_atomic(a.out, json);  // a report never reads half a comparison
+    } catch (const std::runtime_error& e) {
+      std::fprintf(stderr, "chaoslab: error: %s\n", e.what());
+      return kExitIoError;
+    }
+  }
   if (a.json)
     std::cout << json;
   else

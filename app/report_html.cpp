@@ -2,12 +2,9 @@
 
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <stdexcept>
-#include <system_error>
 
 #include "report_assets.hpp"
+#include "sim/sweep_runner.hpp"
 
 namespace chaoslab::app {
 
@@ -225,25 +222,7 @@ std::string render_html(const ReportPage& page) {
 }
 
 void write_report(const ReportPage& page, const std::string& path) {
-  const std::string html = render_html(page);
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw std::runtime_error("cannot write " + path + ": " + std::generic_category().message(errno));
-    f.write(html.data(), static_cast<std::streamsize>(html.size()));
-    f.flush();
-    if (!f) {
-      std::error_code ec;
-      std::filesystem::remove(tmp, ec);
-      throw std::runtime_error("cannot write " + path + ": " + std::generic_category().message(errno));
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    throw std::runtime_error("cannot write " + path + ": " + ec.message());
-  }
+  sim::write_file_atomic(path, render_html(page));
 }
 
 }  // namespace chaoslab::app

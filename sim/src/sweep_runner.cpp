@@ -180,7 +180,11 @@ void write_file_atomic(const fs::path& path, const std::string& text) {
   }
   std::error_code ec;
   fs::rename(tmp, path, ec);
-  if (ec) throw SweepIoError("cannot write " + path.string() + ": " + ec.message());
+  if (ec) {
+    const std::string why = ec.message();
+    fs::remove(tmp, ec);
+    throw SweepIoError("cannot write " + path.string() + ": " + why);
+  }
 }
 
 SweepResult run_sweep(const SweepSpec& spec, const SweepModel& model, const SweepOptions& opts) {
