@@ -153,13 +153,6 @@ Comparison compare_observed(const CompareOptions& o) {
     d.simulated = sample_stats(pooled[k]);
     d.observed_ecdf = ecdf_points(observed_samples[k].values);
     d.simulated_ecdf = ecdf_points(pooled[k]);
-    if (d.ks.n && d.ks.m) {
-      std::vector<double> a = observed_samples[k].values;
-      std::sort(a.begin(), a.end());
-      std::sort(pooled[k].begin(), pooled[k].end());
-      d.observed_cdf_at = cdf_at(a, d.ks.at);
-      d.simulated_cdf_at = cdf_at(pooled[k], d.ks.at);
-    }
     c.durations.push_back(d);
   }
   return c;
@@ -245,8 +238,8 @@ ojson comparison_to_json(const Comparison& c) {
                {"n", d.ks.n},
                {"m", d.ks.m},
                {"at", d.ks.at},
-               {"observed_cdf_at", d.observed_cdf_at},
-               {"simulated_cdf_at", d.simulated_cdf_at}};
+               {"observed_cdf_at", d.ks.fa_at},
+               {"simulated_cdf_at", d.ks.fb_at}};
     e["ecdf"] = {{"observed", ecdf_json(d.observed_ecdf)}, {"simulated", ecdf_json(d.simulated_ecdf)}};
     ds.push_back(e);
   }

@@ -54,7 +54,6 @@ struct DurationComparison {
   KsResult ks;
   SampleStats observed, simulated;
   EcdfPoints observed_ecdf, simulated_ecdf;    // for the report's chart
-  double observed_cdf_at = 0, simulated_cdf_at = 0;  // both CDFs at ks.at, where D is
 };
 
 struct Comparison {

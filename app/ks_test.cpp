@@ -43,10 +43,12 @@ KsResult ks_two_sample(std::vector<double> a, std::vector<double> b) {
     const double x = std::min(a[i], b[j]);
     while (i < a.size() && a[i] == x) ++i;
     while (j < b.size() && b[j] == x) ++j;
-    const double gap = std::fabs(static_cast<double>(i) / n - static_cast<double>(j) / m);
-    if (gap > d) {
-      d = gap;
+    const double fa = static_cast<double>(i) / n, fb = static_cast<double>(j) / m;
+    if (std::fabs(fa - fb) > d) {
+      d = std::fabs(fa - fb);
       r.at = x;
+      r.fa_at = fa;
+      r.fb_at = fb;
     }
   }
   r.d = d;

@@ -13,6 +13,7 @@ struct KsResult {
   double d = 0;        // sup |F_a(x) - F_b(x)| over all x
   double p_value = 1;  // asymptotic: Q_KS(sqrt(n m / (n + m)) * d)
   double at = 0;       // the (first) value x where |F_a(x) - F_b(x)| = d; 0 for an empty sample
+  double fa_at = 0, fb_at = 0;  // F_a(at) and F_b(at): the ends of the gap D
   std::size_t n = 0, m = 0;
 };
 

@@ -292,11 +292,6 @@ void add_compare_sections(ReportPage& page, const std::string& path) {
     const double f_obs = need_number(ks, "observed_cdf_at", path, at + "/ks");
     const double f_sim = need_number(ks, "simulated_cdf_at", path, at + "/ks");
     const std::string ks_text = "D = " + format_number(dval, 3) + ", " + p_text(p);
-    const json mark_d = json::array({{{"x", x_at},
-                                      {"lo", std::min(f_obs, f_sim)},
-                                      {"hi", std::max(f_obs, f_sim)},
-                                      {"mid", (f_obs + f_sim) / 2},
-                                      {"label", "D = " + format_number(dval, 3)}}});
     const json color = {{"field", "series"},
                         {"type", "nominal"},
                         {"title", nullptr},

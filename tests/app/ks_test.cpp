@@ -48,6 +48,8 @@ TEST_CASE("identical samples give D 0 and p 1; disjoint samples give D 1") {
   const auto apart = ks_two_sample({1, 2, 3}, {4, 5});
   CHECK(apart.d == 1.0);
   CHECK(apart.at == 3.0);  // F_a reaches 1 at 3 while F_b is still 0
+  CHECK(apart.fa_at == 1.0);
+  CHECK(apart.fb_at == 0.0);
   // lambda = sqrt(6/5) = 1.0954451: Q = 2 (e^-2.4 - e^-9.6 + e^-21.6) = 2 (0.0907180 - 0.0000677)
   CHECK(apart.p_value == doctest::Approx(0.1813005).epsilon(1e-5));
 }
@@ -57,6 +59,8 @@ TEST_CASE("ties across samples step together") {
   const auto r = ks_two_sample({1, 1, 2}, {1, 2, 2});
   CHECK(r.d == doctest::Approx(1.0 / 3.0));
   CHECK(r.at == 1.0);
+  CHECK(r.fa_at == doctest::Approx(2.0 / 3.0));
+  CHECK(r.fb_at == doctest::Approx(1.0 / 3.0));
 }
 
 TEST_CASE("an empty sample is no evidence") {
