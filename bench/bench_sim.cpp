@@ -14,6 +14,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "bench_support.hpp"
 #include "policies/rng.hpp"
 #include "sim/event_queue.hpp"
 #include "sim/run.hpp"
@@ -21,6 +22,8 @@
 
 using namespace chaoslab;
 using namespace chaoslab::sim;
+
+using chaoslab::bench::median;
 
 namespace {
 
@@ -30,11 +33,6 @@ double cpu_now() {
   timespec ts{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
 }
 
 struct Hold {

@@ -23,6 +23,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "bench_support.hpp"
 #include "sim/sweep_runner.hpp"
 #include "sim/sweep_sim.hpp"
 #include "sim/sweep_spec.hpp"
@@ -30,6 +31,8 @@
 namespace fs = std::filesystem;
 namespace sim = chaoslab::sim;
 using nlohmann::json;
+
+using chaoslab::bench::median;
 
 namespace {
 
@@ -61,11 +64,6 @@ double run_once(const sim::SweepSpec& spec, int jobs, const fs::path& dir) {
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   fs::remove_all(dir);
   return s;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
 // Peak RSS (MiB) of a child process that runs the whole sweep.

@@ -2,18 +2,12 @@
 // configures it, served in-process on a loopback port, so a figure measures the serving path only.
 #pragma once
 
-#include <algorithm>
 #include <thread>
-#include <vector>
 
+#include "bench_support.hpp"
 #include "live/backend.hpp"
 
 namespace chaoslab::bench {
-
-inline double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-}
 
 inline live::BackendConfig zero_fault_backend_config() {
   live::BackendConfig cfg;
