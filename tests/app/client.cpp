@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "process_support.hpp"
+#include "../live/process_support.hpp"
 
 using chaoslab::testing::Chaoslab;
 using chaoslab::testing::http_get;

@@ -18,7 +18,7 @@
 #include "live/backend.hpp"
 #include "live/url.hpp"
 #include "policies/config.hpp"
-#include "process_support.hpp"
+#include "../live/process_support.hpp"
 
 using chaoslab::testing::Chaoslab;
 using chaoslab::testing::http_get;

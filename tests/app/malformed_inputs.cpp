@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "process_support.hpp"
+#include "../live/process_support.hpp"
 
 using chaoslab::testing::Chaoslab;
 using namespace std::chrono_literals;

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <regex>
 #include <string>
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "live/process.hpp"
+#include "process_support.hpp"
 #include "support.hpp"
 
 namespace chaoslab::testing {
@@ -40,47 +42,40 @@ inline long rss_kb(pid_t pid) {
 // abuse.
 class BackendProcess {
  public:
-  explicit BackendProcess(const std::string& token = "tok") {
-    ignore_sigpipe();
-    dir_ = temp_dir("abuse");
-    live::SpawnOptions o;
-    o.stdout_path = dir_ + "/stdout";
-    o.stderr_path = dir_ + "/stderr";
-    o.env_unset = {"FAILURE_RATE", "SLOW_RATE", "MAX_DELAY_MS", "PORT", "ADMIN_TOKEN"};
-    // Under AddressSanitizer (preset asan) freed memory waits in a quarantine of up to 256 MB,
-    // which would read as growth: keep it small so RSS means what it means in a release build.
-    const char* asan = std::getenv("ASAN_OPTIONS");
-    o.env_set["ASAN_OPTIONS"] = std::string(asan ? asan : "") + (asan && *asan ? ":" : "") + "quarantine_size_mb=4";
-    std::vector<std::string> argv{CHAOSLAB_BINARY, "backend", "--host", "127.0.0.1", "--port", "0",
-                                  "--seed", "1", "--failure-rate", "0", "--slow-rate", "0"};
-    if (!token.empty()) {
-      argv.push_back("--admin-token");
-      argv.push_back(token);
-    }
-    process_ = live::ChildProcess(argv, o);
-    const std::regex re(R"(listening on 127\.0\.0\.1:(\d+))");
-    const auto deadline = Clock::now() + std::chrono::seconds(20);
-    while (Clock::now() < deadline && !process_.poll()) {
-      std::smatch m;
-      const std::string err = stderr_text();
-      if (std::regex_search(err, m, re)) {
-        port_ = std::stoi(m[1]);
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
+  explicit BackendProcess(const std::string& token = "tok") : app_(args(token), asan_env()) {
+    if (const auto port = app_.wait_for_stderr(R"(listening on 127\.0\.0\.1:(\d+))", std::chrono::seconds(20)))
+      port_ = std::stoi(*port);
   }
   int port() const { return port_; }
-  pid_t pid() const { return process_.pid(); }
-  bool running() { return process_.running(); }
-  std::string stderr_text() const { return read_text(dir_ + "/stderr"); }
-  live::ChildProcess& process() { return process_; }
+  pid_t pid() const { return app_.process.pid(); }
+  bool running() { return app_.process.running(); }
+  std::string stderr_text() const { return app_.err(); }
+  live::ChildProcess& process() { return app_.process; }
 
  private:
-  std::string dir_;
-  live::ChildProcess process_;
+  static std::vector<std::string> args(const std::string& token) {
+    std::vector<std::string> a{"backend", "--host", "127.0.0.1", "--port", "0",
+                               "--seed", "1", "--failure-rate", "0", "--slow-rate", "0"};
+    if (!token.empty()) a.insert(a.end(), {"--admin-token", token});
+    return a;
+  }
+  // Under AddressSanitizer (preset asan) freed memory waits in a quarantine of up to 256 MB,
+  // which would read as growth: keep it small so RSS means what it means in a release build.
+  static std::map<std::string, std::string> asan_env() {
+    const char* asan = std::getenv("ASAN_OPTIONS");
+    return {{"ASAN_OPTIONS", std::string(asan ? asan : "") + (asan && *asan ? ":" : "") + "quarantine_size_mb=4"}};
+  }
+
+  Chaoslab app_;
   int port_ = 0;
 };
+
+// The status code of a raw HTTP response ("HTTP/1.1 404 Not Found" -> 404), 0 when none.
+inline int status_of(const std::string& response) {
+  static const std::regex re(R"(^HTTP/1\.[01] (\d{3}) )");
+  std::smatch m;
+  return std::regex_search(response, m, re) ? std::stoi(m[1]) : 0;
+}
 
 // A raw TCP connection to 127.0.0.1:port with bounded waits.
 class RawConn {
@@ -170,12 +165,9 @@ class RawConn {
   // The body length a response head announces, nullopt when only the close of the connection ends
   // the body (no Content-Length, or chunked: read to the close, the test only needs the status).
   static std::optional<std::size_t> body_length(const std::string& head) {
-    static const std::regex status_re(R"(^HTTP/1\.[01] (\d{3}) )");
+    const int st = status_of(head);
+    if (st != 0 && (st < 200 || st == 204 || st == 304)) return 0;
     std::smatch m;
-    if (std::regex_search(head, m, status_re)) {
-      const int st = std::stoi(m[1]);
-      if (st < 200 || st == 204 || st == 304) return 0;
-    }
     static const std::regex length_re(R"(\r\nContent-Length: *(\d+)\r\n)", std::regex::icase);
     if (std::regex_search(head, m, length_re)) return static_cast<std::size_t>(std::stoull(m[1]));
     return std::nullopt;
@@ -202,13 +194,6 @@ class RawConn {
   bool connected_ = false;
   bool closed_ = false;
 };
-
-// The status code of a raw HTTP response ("HTTP/1.1 404 Not Found" -> 404), 0 when none.
-inline int status_of(const std::string& response) {
-  static const std::regex re(R"(^HTTP/1\.[01] (\d{3}) )");
-  std::smatch m;
-  return std::regex_search(response, m, re) ? std::stoi(m[1]) : 0;
-}
 
 // GET /healthz on a new connection: the status and how long the answer took.
 struct Probe {

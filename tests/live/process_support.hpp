@@ -1,4 +1,4 @@
-// Running the real chaoslab executable in the app tests: start it with arguments and environment,
+// Running the real chaoslab executable in the tests: start it with arguments and environment,
 // capture its output in files, and read what it printed.
 #pragma once
 
@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "../live/support.hpp"
+#include "support.hpp"
 #include "live/process.hpp"
 
 namespace chaoslab::testing {
