@@ -6,11 +6,13 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <regex>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "live/process.hpp"
 #include "sweep_process.hpp"
 
 using chaoslab::test::run_chaoslab;
@@ -21,19 +23,8 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string find_chromium() {
-  const char* path = std::getenv("PATH");
-  std::string p = path ? path : "";
-  for (const char* name : {"chromium", "chromium-browser", "google-chrome"}) {
-    std::size_t start = 0;
-    while (start <= p.size()) {
-      const std::size_t end = p.find(':', start);
-      const std::string dir = p.substr(start, end == std::string::npos ? std::string::npos : end - start);
-      const fs::path candidate = fs::path(dir.empty() ? "." : dir) / name;
-      if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
-      if (end == std::string::npos) break;
-      start = end + 1;
-    }
-  }
+  for (const char* name : {"chromium", "chromium-browser", "google-chrome"})
+    if (std::string path = chaoslab::live::find_on_path(name); !path.empty()) return path;
   return "";
 }
 
@@ -83,6 +74,29 @@ int charts_printed(const std::string& out) {
   std::smatch m;
   if (!std::regex_search(out, m, std::regex(R"(\((\d+) charts\))"))) return -1;
   return std::stoi(m[1]);
+}
+
+// Opens the report in headless Chromium and checks what every report test needs: a silent
+// console, all `charts` rendered and drawn as SVG, no failed chart or page error, and a
+// screenshot saved. Returns the run for further checks; nothing when there is no Chromium.
+std::optional<BrowserRun> check_in_browser(const fs::path& html, const ScratchDir& s, const fs::path& screenshot,
+                                           int charts) {
+  const std::string chromium = find_chromium();
+  if (chromium.empty()) {
+    MESSAGE("SKIPPED the browser part: no chromium in PATH (scripts/install-deps installs Debian's chromium)");
+    return std::nullopt;
+  }
+  BrowserRun b = open_in_chromium(chromium, html, s, screenshot);
+  CHECK(b.console == "");
+  CHECK(b.dom.find("data-charts-rendered=\"" + std::to_string(charts) + "\"") != std::string::npos);
+  CHECK(b.dom.find("data-charts-failed") == std::string::npos);
+  CHECK(b.dom.find("data-page-errors") == std::string::npos);
+  // Every chart container holds a drawn SVG.
+  CHECK(drawn_charts(b.dom, charts) == charts);
+  REQUIRE(fs::exists(screenshot));
+  CHECK(fs::file_size(screenshot) > 50000);  // a blank 1280x2600 PNG is a few kB
+  MESSAGE("screenshot: " << screenshot.string());
+  return b;
 }
 
 // A few lines in the lab client's log format, written by hand: a trip, a rejected call, a trial
@@ -150,23 +164,10 @@ TEST_CASE("report: trace, sweep and lab log render in headless Chromium with no 
   CHECK(page.find("chaoslab &lt;/script&gt; test") != std::string::npos);
   CHECK(page.find("sourceMappingURL") == std::string::npos);
 
-  const std::string chromium = find_chromium();
-  if (chromium.empty()) {
-    MESSAGE("SKIPPED the browser part: no chromium in PATH (scripts/install-deps installs Debian's chromium)");
-    return;
-  }
-  const fs::path screenshot = fs::current_path() / "report-screenshot.png";
-  const BrowserRun b = open_in_chromium(chromium, html, s, screenshot);
-  CHECK(b.console == "");
-  CHECK(b.dom.find("data-charts-rendered=\"" + std::to_string(charts) + "\"") != std::string::npos);
-  CHECK(b.dom.find("data-charts-failed") == std::string::npos);
-  CHECK(b.dom.find("data-page-errors") == std::string::npos);
-  CHECK(b.dom.find("<title>chaoslab &lt;/script&gt; test (" + std::to_string(charts) + " charts)</title>") != std::string::npos);
-  // Every chart container holds a drawn SVG.
-  CHECK(drawn_charts(b.dom, charts) == charts);
-  REQUIRE(fs::exists(screenshot));
-  CHECK(fs::file_size(screenshot) > 50000);  // a blank 1280x2600 PNG is a few kB
-  MESSAGE("screenshot: " << screenshot.string());
+  const auto b = check_in_browser(html, s, fs::current_path() / "report-screenshot.png", charts);
+  if (b)
+    CHECK(b->dom.find("<title>chaoslab &lt;/script&gt; test (" + std::to_string(charts) + " charts)</title>") !=
+          std::string::npos);
 }
 
 TEST_CASE("report: a compare result is a section with the verdict, every metric and an ECDF per duration") {
@@ -220,21 +221,7 @@ TEST_CASE("report: a compare result is a section with the verdict, every metric 
   CHECK(page.find("Retry waits: observed against simulated (KS D = ") != std::string::npos);
   CHECK(page.find("OPEN durations: observed against simulated (KS D = ") != std::string::npos);
 
-  const std::string chromium = find_chromium();
-  if (chromium.empty()) {
-    MESSAGE("SKIPPED the browser part: no chromium in PATH");
-    return;
-  }
-  const fs::path screenshot = fs::current_path() / "report-compare-screenshot.png";
-  const BrowserRun b = open_in_chromium(chromium, html, s, screenshot);
-  CHECK(b.console == "");
-  CHECK(b.dom.find("data-charts-rendered=\"4\"") != std::string::npos);
-  CHECK(b.dom.find("data-charts-failed") == std::string::npos);
-  CHECK(b.dom.find("data-page-errors") == std::string::npos);
-  CHECK(drawn_charts(b.dom, charts) == charts);
-  REQUIRE(fs::exists(screenshot));
-  CHECK(fs::file_size(screenshot) > 50000);
-  MESSAGE("screenshot: " << screenshot.string());
+  check_in_browser(html, s, fs::current_path() / "report-compare-screenshot.png", charts);
 }
 
 TEST_CASE("report: the lab's own logs draw Figures C and B") {
@@ -259,15 +246,7 @@ TEST_CASE("report: the lab's own logs draw Figures C and B") {
     ++figure_b;
   CHECK(figure_c == 2);
   CHECK(figure_b == 2);
-  const std::string chromium = find_chromium();
-  if (chromium.empty()) {
-    MESSAGE("SKIPPED the browser part: no chromium in PATH");
-    return;
-  }
-  const BrowserRun b = open_in_chromium(chromium, html, s, s / "lab.png");
-  CHECK(b.console == "");
-  CHECK(b.dom.find("data-charts-rendered=\"" + std::to_string(charts) + "\"") != std::string::npos);
-  CHECK(drawn_charts(b.dom, charts) == charts);
+  check_in_browser(html, s, s / "lab.png", charts);
 }
 
 TEST_CASE("report: a live output folder is read like its trace") {
