@@ -75,6 +75,11 @@ void check_documents_advance(const std::string& file) {
   }
 }
 
+ConfigError yaml_error(const std::string& where, const YAML::Exception& e) {
+  return ConfigError(where + ": line " + std::to_string(e.mark.line + 1) + ", column " +
+                     std::to_string(e.mark.column + 1) + ": " + e.msg);
+}
+
 // A mapping key: yaml-cpp's own conversion throws its exception on a sequence or null key.
 std::string key_of(const YAML::Node& k, const std::string& file, const std::string& path) {
   if (!k.IsScalar()) fail(file, path, "expected string keys");
@@ -112,8 +117,7 @@ void load_file(const fs::path& path, std::vector<Doc>& docs, std::vector<std::st
     check_documents_advance(file);
     nodes = YAML::LoadAllFromFile(file);
   } catch (const YAML::Exception& e) {
-    throw ConfigError(file + ": line " + std::to_string(e.mark.line + 1) + ", column " +
-                      std::to_string(e.mark.column + 1) + ": " + e.msg);
+    throw yaml_error(file, e);
   }
   files.push_back(file);
   for (const auto& n : nodes) {
@@ -302,8 +306,7 @@ Manifests read_manifests(const std::vector<fs::path>& paths, const std::string& 
       if (!files.empty()) files += ", ";
       files += p.string();
     }
-    throw ConfigError(files + ": line " + std::to_string(e.mark.line + 1) + ", column " +
-                      std::to_string(e.mark.column + 1) + ": " + e.msg);
+    throw yaml_error(files, e);
   }
 }
 
