@@ -68,6 +68,14 @@ int send_raw(int port, const std::string& request, std::string* response = nullp
   return status_of(r);
 }
 
+// " 200x1970 503x30": status x count, in status order.
+std::string count_text(const std::map<int, int>& statuses) {
+  std::string out;
+  for (const auto& [s, n] : statuses)
+    out.append(" ").append(std::to_string(s)).append("x").append(std::to_string(n));
+  return out;
+}
+
 bool refused(int status) { return status == 0 || (status >= 400 && status < 500); }
 
 }  // namespace
@@ -207,9 +215,7 @@ TEST_CASE("abuse: invalid methods, versions, paths and bytes get a 4xx or a clos
     else CHECK_MESSAGE(refused(st), "request " << i << " answered " << st << ": " << response.substr(0, 200));
     REQUIRE(b.running());
   }
-  std::string summary;
-  for (const auto& [s, n] : statuses)
-    summary.append(" ").append(std::to_string(s)).append("x").append(std::to_string(n));
+  const std::string summary = count_text(statuses);
   MESSAGE("answers to " << requests.size() << " invalid requests (status x count, 0 = closed):" << summary);
   check_healthy(b, "invalid requests");
 }
@@ -441,9 +447,7 @@ TEST_CASE("abuse: 2,000 connections at once are all answered or shed; the backen
   }
   const double all_s = std::chrono::duration<double>(Clock::now() - t0).count();
   const long peak_kb = rss_kb(b.pid());
-  std::string summary;
-  for (const auto& [s, n] : statuses)
-    summary.append(" ").append(std::to_string(s)).append("x").append(std::to_string(n));
+  const std::string summary = count_text(statuses);
   MESSAGE(kConns << " connections: " << connected << " connected in " << connect_s << " s, all answered in "
                  << all_s << " s:" << summary << " (status x count); /healthz during the flood: "
                  << during.status << " in " << during.seconds << " s; RSS " << idle_kb << " -> " << peak_kb
