@@ -367,10 +367,10 @@ struct BackendServer::Impl {
       }
       json_reply(res, 500, {{"error", what}});
     });
-    svr.set_post_routing_handler([this](const httplib::Request&, httplib::Response& res) {
+    // Counted here, just before the response is written, not in the logger (which runs after):
+    // a client that has its answer then always finds it in /metrics.
+    svr.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       if (draining || BoundedPool::shedding()) res.set_header("Connection", "close");
-    });
-    svr.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
       metrics.add(kRequests, {{"path", path_label(req.path)}, {"code", std::to_string(res.status)}});
     });
   }
@@ -501,6 +501,7 @@ int BackendServer::port() const { return impl_->port; }
 bool BackendServer::ready() const { return impl_->ready(); }
 std::uint64_t BackendServer::seed() const { return impl_->seed; }
 int BackendServer::in_flight() const { return impl_->in_flight.load(); }
+int BackendServer::busy_workers() const { return static_cast<int>(impl_->pool->busy.load()); }
 Metrics& BackendServer::metrics() { return impl_->metrics; }
 
 }  // namespace chaoslab::live

@@ -26,6 +26,18 @@ httplib::Result post_fault(int port, const std::string& body, const std::string&
   return c.Post("/admin/faults", {{"Authorization", "Bearer " + token}}, body, "application/json");
 }
 
+// Waits until the backend's /metrics reports n requests in flight: the request under test is
+// then holding a worker, however busy the machine is.
+bool wait_in_flight(int port, int n) {
+  const std::string line = "\nchaoslab_backend_in_flight_requests " + std::to_string(n) + "\n";
+  for (int i = 0; i < 500; ++i) {
+    auto m = http_get(port, "/metrics");
+    if (m && m->status == 200 && m->body.find(line) != std::string::npos) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return false;
+}
+
 }  // namespace
 
 TEST_CASE("chaoslab backend: invalid configuration exits 2 naming the variable") {
@@ -59,7 +71,7 @@ TEST_CASE("chaoslab backend: SIGTERM stops accepting, finishes the request in fl
               "--failure-rate", "0", "--slow-rate", "0"});
   const int port = wait_port(p);
   REQUIRE(http_get(port, "/readyz")->status == 200);
-  REQUIRE(post_fault(port, R"({"action":"inject_latency","arguments":{"latency_ms":1000}})", "tok")->status == 200);
+  REQUIRE(post_fault(port, R"({"action":"inject_latency","arguments":{"latency_ms":3000}})", "tok")->status == 200);
   int status = 0;
   std::string body;
   std::thread request([&] {
@@ -69,11 +81,16 @@ TEST_CASE("chaoslab backend: SIGTERM stops accepting, finishes the request in fl
       body = r->body;
     }
   });
-  std::this_thread::sleep_for(300ms);
+  CHECK(wait_in_flight(port, 1));
   p.process.signal(SIGTERM);
-  std::this_thread::sleep_for(200ms);
-  CHECK(!http_get(port, "/healthz", {}, 300ms));  // the listener is closed
-  CHECK(!p.process.poll());                       // still finishing the request
+  CHECK(p.wait_for_stderr(R"(SIGTERM: draining \(1 in flight\))"));
+  bool closed = false;  // the listener closes right after the message; poll rather than guess
+  for (int i = 0; i < 40 && !closed; ++i) {
+    closed = !http_get(port, "/healthz", {}, 300ms);
+    if (!closed) std::this_thread::sleep_for(25ms);
+  }
+  CHECK(closed);
+  CHECK(!p.process.poll());  // still finishing the request
   request.join();
   CHECK(status == 200);
   CHECK(nlohmann::json::parse(body)["ok"] == true);

@@ -125,7 +125,9 @@ TEST_CASE("chaoslab client: the breaker opens on a dead backend; SIGTERM ends th
   const int port = chaoslab::live::free_loopback_port();
   Chaoslab run({"client", "--verbose", "--no-http", "--url", "http://127.0.0.1:" + std::to_string(port) + "/work", "--seed", "2"},
                {{"CB_FAIL_MAX", "2"}, {"CB_RESET_TIMEOUT", "1"}});
-  std::this_thread::sleep_for(1500ms);
+  // Wait for the trace to show a rejected call (the breaker is open), not for a fixed time.
+  for (int i = 0; i < 1000 && run.out().find("\"outcome\":\"breaker_rejected\"") == std::string::npos; ++i)
+    std::this_thread::sleep_for(10ms);
   run.process.signal(SIGTERM);
   auto st = run.wait(10s);
   REQUIRE(st);

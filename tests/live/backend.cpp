@@ -334,13 +334,14 @@ TEST_CASE("backend pool: slow requests hold only their workers; beyond the queue
   REQUIRE(admin(b.port(), "POST", R"({"action":"inject_latency","arguments":{"latency_ms":1500}})", "tok")->status == 200);
   std::atomic<int> slow_done{0};
   std::thread slow1([&] { if (http_get(b.port(), "/work")->status == 200) ++slow_done; });
-  std::this_thread::sleep_for(100ms);
+  CHECK(b.wait_in_flight(1));
   // One worker left: a probe is answered while the slow request sleeps.
   auto probe = http_get(b.port(), "/healthz");
   CHECK(probe->status == 200);
   CHECK(slow_done == 0);
+  CHECK(b.wait_busy_workers(1));  // the probe's worker is free again
   std::thread slow2([&] { if (http_get(b.port(), "/work")->status == 200) ++slow_done; });
-  std::this_thread::sleep_for(100ms);
+  CHECK(b.wait_in_flight(2));
   // Both workers asleep, no queue: the next connection is shed at once.
   auto shed = http_get(b.port(), "/work");
   REQUIRE(shed);
@@ -360,7 +361,7 @@ TEST_CASE("backend stop: in-flight requests finish; past the bound they are cut 
   REQUIRE(admin(b.port(), "POST", R"({"action":"inject_latency","arguments":{"latency_ms":400}})", "tok")->status == 200);
   int status = 0;
   std::thread t([&] { status = http_get(b.port(), "/work")->status; });
-  std::this_thread::sleep_for(100ms);
+  CHECK(b.wait_in_flight(1));
   CHECK(b.stop() == 0);
   t.join();
   CHECK(status == 200);
@@ -372,7 +373,7 @@ TEST_CASE("backend stop: in-flight requests finish; past the bound they are cut 
   RunningBackend b2(cfg2);
   REQUIRE(admin(b2.port(), "POST", R"({"action":"inject_latency","arguments":{"latency_ms":5000}})", "tok")->status == 200);
   std::thread t2([&] { status = http_get(b2.port(), "/work")->status; });
-  std::this_thread::sleep_for(100ms);
+  CHECK(b2.wait_in_flight(1));
   const auto t0 = std::chrono::steady_clock::now();
   CHECK(b2.stop() == 1);
   t2.join();

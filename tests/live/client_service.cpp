@@ -40,13 +40,22 @@ TEST_CASE("ClientService: the shared Client over AsioRuntime opens its breaker o
   const int port = svc.listen("127.0.0.1", 0);
   nlohmann::json health_open;
   rt.post([&] { svc.start(); });
-  rt.call_after(600ms, [&] {
+  std::thread io([&] { rt.run(); });
+  auto over_http = chaoslab::testing::http_get(port, "/health");  // answered through the io thread
+  // Run until the open breaker has rejected a call; a busy machine only makes this take longer.
+  bool rejected = false;
+  for (int i = 0; i < 500 && !rejected; ++i) {
+    rejected = rt.query([&] {
+                   return svc.metrics().value("chaoslab_client_calls_total",
+                                              live::Labels{{"outcome", "breaker_rejected"}}) >= 1;
+                 }).value_or(false);
+    if (!rejected) std::this_thread::sleep_for(10ms);
+  }
+  CHECK(rejected);
+  rt.post([&] {
     health_open = svc.health();
     svc.stop([&] { rt.stop(); });
   });
-  std::thread io([&] { rt.run(); });
-  std::this_thread::sleep_for(300ms);
-  auto over_http = chaoslab::testing::http_get(port, "/health");  // answered through the io thread
   io.join();
   REQUIRE(over_http);
   CHECK(over_http->status == 200);

@@ -54,11 +54,31 @@ class RunningBackend {
   }
   int port() const { return port_; }
   live::BackendServer& server() { return *server_; }
+  // Waits until n /work requests are inside the handler. Tests that need a request to be
+  // holding a worker wait for that, not for a fixed sleep a busy machine can outrun.
+  bool wait_in_flight(int n, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+    return wait_until([&] { return server_->in_flight() >= n; }, limit);
+  }
+  // Waits until exactly n workers hold a connection (a closed keep-alive connection frees its
+  // worker only when the server notices the close).
+  bool wait_busy_workers(int n, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+    return wait_until([&] { return server_->busy_workers() == n; }, limit);
+  }
   std::string url(const std::string& path = "/work") const {
     return "http://127.0.0.1:" + std::to_string(port_) + path;
   }
 
  private:
+  template <class Pred>
+  static bool wait_until(Pred done, std::chrono::milliseconds limit) {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    while (!done()) {
+      if (std::chrono::steady_clock::now() >= end) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return true;
+  }
+
   std::unique_ptr<live::BackendServer> server_;
   int port_ = 0;
   std::thread thread_;

@@ -81,6 +81,8 @@ class BackendServer {
   bool ready() const;
   std::uint64_t seed() const;
   int in_flight() const;
+  // Workers holding a connection (a keep-alive connection holds one until it closes).
+  int busy_workers() const;
   Metrics& metrics();
 
  private:
