@@ -8,10 +8,9 @@ thread_local bool t_shedding = false;
 
 BoundedPool::BoundedPool(std::size_t threads, std::size_t max_queue,
                          std::shared_ptr<PoolStats> stats)
-    : max_queue_(max_queue), stats_(std::move(stats)) {
-  if (threads == 0) threads = 1;
-  threads_.reserve(threads);
-  for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { work(); });
+    : workers_(threads == 0 ? 1 : threads), max_queue_(max_queue), stats_(std::move(stats)) {
+  threads_.reserve(workers_);
+  for (std::size_t i = 0; i < workers_; ++i) threads_.emplace_back([this] { work(); });
 }
 
 BoundedPool::~BoundedPool() { shutdown(); }
@@ -21,8 +20,8 @@ bool BoundedPool::shedding() { return t_shedding; }
 void BoundedPool::enqueue(std::function<void()> fn) {
   {
     std::unique_lock lock(mu_);
-    // A job for an idle worker does not wait; only the rest count against the queue bound.
-    if (jobs_.size() < idle_ + max_queue_ && !stopping_) {
+    // A job for a free worker does not wait; only the rest count against the queue bound.
+    if (jobs_.size() + running_ < workers_ + max_queue_ && !stopping_) {
       jobs_.push_back(std::move(fn));
       stats_->queued = jobs_.size();
       lock.unlock();
@@ -49,21 +48,23 @@ void BoundedPool::shutdown() {
 }
 
 void BoundedPool::work() {
-  for (;;) {
+  for (bool finished = false;; finished = true) {
     std::function<void()> fn;
     {
       std::unique_lock lock(mu_);
-      ++idle_;
+      if (finished) {
+        --running_;
+        --stats_->busy;  // with running_, so a reader that sees busy drop may enqueue at once
+      }
       cv_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
-      --idle_;
       if (jobs_.empty()) return;  // stopping, and every accepted connection was served
       fn = std::move(jobs_.front());
       jobs_.pop_front();
+      ++running_;
+      ++stats_->busy;
       stats_->queued = jobs_.size();
     }
-    ++stats_->busy;
     fn();
-    --stats_->busy;
   }
 }
 

@@ -39,13 +39,16 @@ class BoundedPool final : public httplib::TaskQueue {
  private:
   void work();
 
+  std::size_t workers_;
   std::size_t max_queue_;
   std::shared_ptr<PoolStats> stats_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::function<void()>> jobs_;
   bool stopping_ = false;
-  std::size_t idle_ = 0;  // workers waiting for a job
+  // Jobs a worker has taken and not yet finished. Counted under mu_ from pop to finish, so a
+  // worker that is not yet (or not again) waiting still counts as free capacity.
+  std::size_t running_ = 0;
   std::vector<std::thread> threads_;
 };
 
