@@ -106,10 +106,10 @@ int serve(const live::BackendConfig& cfg) {
           std::fprintf(stderr, "chaoslab backend: cannot open the service port %d\n", cfg.service_port);
         continue;
       }
+      server.begin_drain();  // first, so whoever reads the message finds /readyz already 503
       std::fprintf(stderr, "chaoslab backend: %s: draining (%d in flight)\n",
                    sig == SIGTERM ? "SIGTERM" : "SIGINT", server.in_flight());
       std::fflush(stderr);
-      server.begin_drain();
       if (cfg.drain_delay > Duration{0}) std::this_thread::sleep_for(cfg.drain_delay);
       const int cut = server.stop();
       if (cut > 0)

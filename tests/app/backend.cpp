@@ -71,11 +71,11 @@ TEST_CASE("chaoslab backend: SIGTERM stops accepting, finishes the request in fl
               "--failure-rate", "0", "--slow-rate", "0"});
   const int port = wait_port(p);
   REQUIRE(http_get(port, "/readyz")->status == 200);
-  REQUIRE(post_fault(port, R"({"action":"inject_latency","arguments":{"latency_ms":3000}})", "tok")->status == 200);
+  REQUIRE(post_fault(port, R"({"action":"inject_latency","arguments":{"latency_ms":5000}})", "tok")->status == 200);
   int status = 0;
   std::string body;
   std::thread request([&] {
-    auto r = http_get(port, "/work");
+    auto r = http_get(port, "/work", {}, 20s);
     if (r) {
       status = r->status;
       body = r->body;
@@ -94,7 +94,7 @@ TEST_CASE("chaoslab backend: SIGTERM stops accepting, finishes the request in fl
   request.join();
   CHECK(status == 200);
   CHECK(nlohmann::json::parse(body)["ok"] == true);
-  auto st = p.wait(5s);
+  auto st = p.wait();
   REQUIRE(st);
   CHECK(st->code == 0);
   CHECK(st->signal == 0);
@@ -103,7 +103,8 @@ TEST_CASE("chaoslab backend: SIGTERM stops accepting, finishes the request in fl
 }
 
 TEST_CASE("chaoslab backend: with a drain delay, /readyz is 503 while /work is still served") {
-  Chaoslab p({"backend", "--host", "127.0.0.1", "--port", "0", "--drain-delay", "1", "--failure-rate", "0",
+  // A drain of 3 s: the checks below need it to last, however slowly they run.
+  Chaoslab p({"backend", "--host", "127.0.0.1", "--port", "0", "--drain-delay", "3", "--failure-rate", "0",
               "--slow-rate", "0"});
   const int port = wait_port(p);
   p.process.signal(SIGTERM);
@@ -112,8 +113,10 @@ TEST_CASE("chaoslab backend: with a drain delay, /readyz is 503 while /work is s
   REQUIRE(ready);
   CHECK(ready->status == 503);
   CHECK(ready->body == "draining\n");
-  CHECK(http_get(port, "/work")->status == 200);
-  auto st = p.wait(5s);
+  auto work = http_get(port, "/work");
+  REQUIRE(work);
+  CHECK(work->status == 200);
+  auto st = p.wait(15s);
   REQUIRE(st);
   CHECK(st->code == 0);
 }
@@ -132,7 +135,7 @@ TEST_CASE("chaoslab backend: the crash fault exits with its code; the environmen
   auto r = post_fault(port, R"({"action":"crash","arguments":{"exit_code":9}})", "envtok");
   REQUIRE(r);
   CHECK(r->status == 200);
-  auto st = p.wait(5s);
+  auto st = p.wait();
   REQUIRE(st);
   CHECK(st->code == 9);
 }

@@ -41,10 +41,11 @@ TEST_CASE("chaoslab live: a pod kill shows in the trace, the journal and the sum
     if (kind == "transition" && e["to"] == "open" && killed >= 0 && opened < 0) opened = t;
     if (kind == "transition" && e["to"] == "closed" && opened >= 0) closed = t;
     if (kind == "call" && e["outcome"] == "ok" && replacement_ready >= 0 && ok_after < 0) ok_after = t;
-    if (kind == "attempt" && e["outcome"] == "ok" && killed >= 0 && first_ok_after_kill < 0) {
-      // Sent after the kill: answered by the successor, which the Service routes to only once
-      // it is ready (plus the endpoint delay).
-      if (t - e["latency_ms"].get<double>() / 1000 > killed) first_ok_after_kill = t;
+    if (kind == "attempt" && e["outcome"] == "ok" && deleted >= 0 && first_ok_after_kill < 0) {
+      // Sent once the old process was gone: answered by the successor, which the Service routes
+      // to only once it is ready (plus the endpoint delay). Not from "Terminating": as on
+      // Kubernetes, the old pod may still answer until its endpoint is removed.
+      if (t - e["latency_ms"].get<double>() / 1000 > deleted) first_ok_after_kill = t;
     }
   }
   CHECK(killed > 1.5);  // chaos starts at 1 s, the action after a 1 s pause

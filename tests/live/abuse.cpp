@@ -51,7 +51,13 @@ class PeakRss {
 void check_healthy(BackendProcess& b, const char* after) {
   INFO("after: " << after);
   REQUIRE(b.running());
-  const Probe p = probe_healthz(b.port());
+  Probe p = probe_healthz(b.port());
+  // One retry when the first was slow: a stall of this test process (sanitizers, a busy CI
+  // machine) must not pass for a stall of the backend. Two slow probes in a row fail.
+  if (p.status == 200 && p.seconds >= kHealthzBoundS) {
+    MESSAGE("slow /healthz after " << after << ": " << p.seconds << " s; probing again");
+    p = probe_healthz(b.port());
+  }
   CHECK(p.status == 200);
   CHECK(p.seconds < kHealthzBoundS);
 }

@@ -29,7 +29,7 @@ class FixedServer {
     svr_.Get("/ok", [](const httplib::Request&, httplib::Response& r) { r.set_content("{}", "application/json"); });
     svr_.Get("/fail", [](const httplib::Request&, httplib::Response& r) { r.status = 500; });
     svr_.Get("/slow", [this](const httplib::Request&, httplib::Response& r) {
-      for (int i = 0; i < 100 && !stopping_; ++i) std::this_thread::sleep_for(10ms);
+      for (int i = 0; i < 1000 && !stopping_; ++i) std::this_thread::sleep_for(10ms);
       r.set_content("late", "text/plain");
     });
     port_ = svr_.bind_to_any_port("127.0.0.1");
@@ -117,7 +117,8 @@ TEST_CASE("AsioRuntime timers: deadline order, cancel, never re-entrant, now() i
   std::vector<Instant> fired_at;
   bool inside = false;
   bool reentered = false;
-  rt.call_after(60ms, [&] { order.push_back(3); fired_at.push_back(rt.now()); rt.stop(); });
+  // 3 comes far enough after 1 that a late wake-up cannot make 2's deadline (1's + 0) pass 3's.
+  rt.call_after(500ms, [&] { order.push_back(3); fired_at.push_back(rt.now()); rt.stop(); });
   rt.call_after(20ms, [&] {
     order.push_back(1);
     fired_at.push_back(rt.now());
@@ -134,7 +135,7 @@ TEST_CASE("AsioRuntime timers: deadline order, cancel, never re-entrant, now() i
   CHECK(!reentered);
   REQUIRE(fired_at.size() == 2);
   CHECK(fired_at[0] >= Instant(20ms));
-  CHECK(fired_at[1] >= Instant(60ms));
+  CHECK(fired_at[1] >= Instant(500ms));
   CHECK(rt.pending_timers() == 0);
 }
 
@@ -181,7 +182,7 @@ TEST_CASE("AsioRuntime http_get: a saturated worker pool shows up as timeouts, n
   std::vector<HttpResult> results;
   rt.post([&] {
     for (int i = 0; i < 2; ++i)
-      rt.http_get(t, 300ms, [&](const HttpResult& r) {
+      rt.http_get(t, 1s, [&](const HttpResult& r) {
         results.push_back(r);
         if (results.size() == 2) rt.stop();
       });
@@ -192,9 +193,10 @@ TEST_CASE("AsioRuntime http_get: a saturated worker pool shows up as timeouts, n
   REQUIRE(results.size() == 2);
   for (const auto& r : results) {
     CHECK(r.kind == OutcomeKind::timeout);
-    CHECK(r.latency == Duration(300ms));
+    CHECK(r.latency == Duration(1s));
   }
-  CHECK(std::chrono::steady_clock::now() - t0 < 1s);  // the second did not wait for the first
+  // The second did not wait for the first: waiting would take 2 x (1 s + the socket margin).
+  CHECK(std::chrono::steady_clock::now() - t0 < 2200ms);
 }
 
 TEST_CASE("AsioRuntime resolve: the error names the URL") {
@@ -211,7 +213,7 @@ TEST_CASE("AsioRuntime query: runs on the io thread and returns the value") {
   live::AsioRuntime rt;
   std::thread io([&] { rt.run(); });
   const auto io_id = io.get_id();
-  auto v = rt.query([&] { return std::this_thread::get_id() == io_id ? 7 : -1; });
+  auto v = rt.query([&] { return std::this_thread::get_id() == io_id ? 7 : -1; }, 10s);
   REQUIRE(v);
   CHECK(*v == 7);
   rt.stop();

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <functional>
+
 #include <nlohmann/json.hpp>
 
 #include "live/live_target.hpp"
@@ -64,11 +66,20 @@ TEST_CASE("PodSupervisor: deleting the pod terminates its process and a successo
   int work_status = 0;
   int service_before = 0, pod_before = 0;
   bool service_refused_during = false, service_back = false;
+  // Each phase waits for the state it checks (polled on the io thread), never for a fixed time:
+  // process starts and exits are slow under sanitizers on a busy machine.
+  using chaoslab::testing::http_get;
+  const auto answers = [&](const char* path) {
+    auto r = http_get(t.service_port, path, {}, 200ms);
+    return r ? r->status : 0;
+  };
+  std::function<void()> wait_refused, wait_successor, wait_settled;
   rt.post([&] {
     before = pods.list_pods("lab3", "app=backend");
     // The Service port routes to the ready pod; the pod's own port answers too.
-    service_before = chaoslab::testing::http_get(t.service_port, "/work")->status;
-    pod_before = chaoslab::testing::http_get(first_port, "/work")->status;
+    service_before = answers("/work");
+    auto direct = http_get(first_port, "/work");
+    pod_before = direct ? direct->status : 0;
     try {
       pods.delete_pod("lab3", "backend-9", std::nullopt);
     } catch (const chaos::ActivityError& e) {
@@ -80,20 +91,34 @@ TEST_CASE("PodSupervisor: deleting the pod terminates its process and a successo
       selector_error = e.what();
     }
     pods.delete_pod("lab3", "backend-1", std::nullopt);
+    wait_refused();
   });
   // No ready endpoint between the kill and the successor's readiness: connections are refused.
-  rt.call_after(150ms, [&] {
-    service_refused_during = !chaoslab::testing::http_get(t.service_port, "/work", {}, 200ms);
-  });
-  rt.call_after(1500ms, [&] {
+  wait_refused = [&] {
+    service_refused_during = answers("/healthz") == 0;
+    if (service_refused_during || pods.ready_pods() > 0) return wait_successor();
+    rt.call_after(10ms, wait_refused);
+  };
+  wait_successor = [&] {
+    if (pods.ready_pods() != 1 || pods.list_pods("lab3", "app=backend").size() != 1 ||
+        answers("/healthz") != 200) {
+      rt.call_after(20ms, wait_successor);
+      return;
+    }
     after = pods.list_pods("lab3", "app=backend");
     dep_after = pods.deployment("lab3", "backend");
-    service_back = chaoslab::testing::http_get(t.service_port, "/healthz")->status == 200;
+    service_back = true;
     errors_out = target.fault("inject_errors", {{"rate", 1.0}, {"status", 503}, {"duration_s", 0}});
-    work_status = chaoslab::testing::http_get(t.service_port, "/work")->status;
+    work_status = answers("/work");
     crash_out = target.fault("crash", {{"exit_code", 4}});
-  });
-  rt.call_after(3000ms, [&] { rt.stop(); });
+    wait_settled();
+  };
+  wait_settled = [&] {
+    const auto old_pod = rec.of("backend-1");
+    if (rec.of("backend-2").size() >= 6 && !old_pod.empty() && old_pod.back() == "Deleted") return rt.stop();
+    rt.call_after(20ms, wait_settled);
+  };
+  rt.call_after(30s, [&] { rt.stop(); });  // a watchdog: the checks below then say what is missing
   rt.run();
 
   CHECK(service_before == 200);

@@ -56,7 +56,7 @@ TEST_CASE("ChildProcess: environment overrides and removals, output files, no in
   ChildProcess s({find_on_path("sleep"), "10"});
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
   s.signal(SIGTERM);
-  auto st = s.wait_for(2s);
+  auto st = s.wait_for(8s);  // well before `sleep 10` would end on its own
   REQUIRE(st);
   CHECK(st->signal == SIGTERM);
 }
