@@ -4,7 +4,11 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
-#include <future>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <thread>
 #include <memory>
 
 using chaoslab::live::BoundedPool;
@@ -13,21 +17,40 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// A job that blocks until released, and reports where it ran.
-struct Gate {
-  std::promise<void> release;
-  std::shared_future<void> opened = release.get_future().share();
-  std::promise<bool> ran_shed;
-  std::future<bool> where = ran_shed.get_future();
-
+// A job that blocks until released, and reports where it ran. Its state is shared with the job,
+// which may still be finishing when the Gate goes out of scope.
+class Gate {
+ public:
   std::function<void()> job() {
-    // Owns its copy of the future: the Gate may be gone once it was released.
-    return [this, open = opened] {
+    return [st = st_] {  // shares the state: the Gate may be gone once it was released
       const bool shed = BoundedPool::shedding();
-      ran_shed.set_value(shed);
-      if (!shed) open.wait();  // a shed job runs on the caller: blocking it would hang the test
+      std::unique_lock lock(st->mu);
+      st->shed = shed;
+      st->cv.notify_all();
+      // A shed job runs on the caller: blocking it would hang the test.
+      if (!shed) st->cv.wait(lock, [&] { return st->open; });
     };
   }
+  void release() {
+    std::lock_guard lock(st_->mu);
+    st_->open = true;
+    st_->cv.notify_all();
+  }
+  // Waits until the job ran; true when it ran shed (on the caller).
+  bool ran_shed() {
+    std::unique_lock lock(st_->mu);
+    st_->cv.wait(lock, [&] { return st_->shed.has_value(); });
+    return *st_->shed;
+  }
+
+ private:
+  struct State {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool open = false;
+    std::optional<bool> shed;
+  };
+  std::shared_ptr<State> st_ = std::make_shared<State>();
 };
 
 bool wait_busy(const PoolStats& s, std::size_t n) {
@@ -49,11 +72,11 @@ TEST_CASE("BoundedPool: workers that have not started yet still count as free") 
     Gate a, b;
     pool.enqueue(a.job());
     pool.enqueue(b.job());
-    CHECK(a.where.get() == false);
-    CHECK(b.where.get() == false);
+    CHECK(a.ran_shed() == false);
+    CHECK(b.ran_shed() == false);
     CHECK(stats->shed.load() == 0);
-    a.release.set_value();
-    b.release.set_value();
+    a.release();
+    b.release();
   }
 }
 
@@ -67,13 +90,13 @@ TEST_CASE("BoundedPool: beyond workers + queue, a job runs on the caller marked 
   pool.enqueue(queued.job());  // waits in the queue
   CHECK(stats->queued.load() == 1);
   pool.enqueue(over.job());  // runs inline
-  CHECK(over.where.get() == true);
+  CHECK(over.ran_shed() == true);
   CHECK(stats->shed.load() == 1);
   CHECK(BoundedPool::shedding() == false);  // only while the shed job runs
-  a.release.set_value();
-  CHECK(queued.where.get() == false);  // the freed worker takes the queued job
-  queued.release.set_value();
-  b.release.set_value();
+  a.release();
+  CHECK(queued.ran_shed() == false);  // the freed worker takes the queued job
+  queued.release();
+  b.release();
 }
 
 TEST_CASE("BoundedPool: a finished job frees its worker as soon as busy drops") {
@@ -81,9 +104,9 @@ TEST_CASE("BoundedPool: a finished job frees its worker as soon as busy drops") 
   BoundedPool pool(1, 0, stats);
   for (int round = 0; round < 200; ++round) {
     Gate g;
-    g.release.set_value();
+    g.release();
     pool.enqueue(g.job());
-    CHECK(g.where.get() == false);
+    CHECK(g.ran_shed() == false);
     REQUIRE(wait_busy(*stats, 0));
   }
   CHECK(stats->shed.load() == 0);
@@ -97,7 +120,7 @@ TEST_CASE("BoundedPool: shutdown runs every accepted job before the workers exit
     Gate first;
     pool.enqueue(first.job());
     for (int i = 0; i < 8; ++i) pool.enqueue([&] { ++done; });
-    first.release.set_value();
+    first.release();
     pool.shutdown();
     CHECK(done == 8);
   }
