@@ -180,6 +180,8 @@ void parse_http_request(std::string_view msg, LabRecord& r, const std::string& f
   if (r.method.empty() || r.url.empty()) fail(file, ln, "malformed HTTP request line: empty method or URL");
 }
 
+constexpr double kMaxRetryWaitS = 1e6;  // 11.6 days; no retry policy sleeps longer
+
 void parse_retry(std::string_view msg, LabRecord& r, const std::string& file, std::size_t ln) {
   // Retrying main.fetch_with_retry in 1.372659907494004 seconds as it raised TransientError: ...
   std::string_view rest = msg.substr(std::string_view("Retrying ").size());
@@ -193,6 +195,10 @@ void parse_retry(std::string_view msg, LabRecord& r, const std::string& file, st
   const auto [p, ec] = std::from_chars(w.data(), w.data() + w.size(), r.wait_s);
   if (ec != std::errc{} || p != w.data() + w.size() || !std::isfinite(r.wait_s) || r.wait_s < 0)
     fail(file, ln, "malformed retry wait '" + std::string(w) + "'");
+  // The wait is added to a nanosecond Instant that may already be two centuries in (see
+  // parse_stamp): a bound keeps the sum representable.
+  if (r.wait_s > kMaxRetryWaitS)
+    fail(file, ln, "retry wait '" + std::string(w) + "' is out of range: at most 1000000 seconds");
   std::string_view tail = rest.substr(secs + std::string_view(" seconds as it ").size());
   for (std::string_view verb : {"raised ", "returned "})
     if (tail.starts_with(verb)) tail.remove_prefix(verb.size());

@@ -194,6 +194,8 @@ TEST_CASE("malformed lines: file, line number and what is wrong") {
        "client.log:7: malformed HTTP status in 'HTTP/1.1 5xx Oops'"},
       {"2025-11-07 13:18:04,689 WARNING Retrying f in soon seconds as it raised E.",
        "client.log:7: malformed retry wait 'soon'"},
+      {"2025-11-07 13:18:04,689 WARNING Retrying f in 16372659907494004 seconds as it raised E.",
+       "client.log:7: retry wait '16372659907494004' is out of range: at most 1000000 seconds"},
       {"2025-11-07 13:18:04,689 WARNING Breaker state changed to OPEN",
        "client.log:7: malformed state change: expected 'Breaker state changed \xE2\x86\x92 STATE'"},
   };
