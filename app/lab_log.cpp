@@ -198,7 +198,8 @@ void parse_retry(std::string_view msg, LabRecord& r, const std::string& file, st
   // The wait is added to a nanosecond Instant that may already be two centuries in (see
   // parse_stamp): a bound keeps the sum representable.
   if (r.wait_s > kMaxRetryWaitS)
-    fail(file, ln, "retry wait '" + std::string(w) + "' is out of range: at most 1000000 seconds");
+    fail(file, ln, "retry wait '" + std::string(w) + "' is out of range: at most " +
+                       std::to_string(static_cast<long long>(kMaxRetryWaitS)) + " seconds");
   std::string_view tail = rest.substr(secs + std::string_view(" seconds as it ").size());
   for (std::string_view verb : {"raised ", "returned "})
     if (tail.starts_with(verb)) tail.remove_prefix(verb.size());

@@ -52,16 +52,13 @@ void BoundedPool::work() {
     std::function<void()> fn;
     {
       std::unique_lock lock(mu_);
-      if (finished) {
-        --running_;
-        --stats_->busy;  // with running_, so a reader that sees busy drop may enqueue at once
-      }
+      // busy mirrors running_ (set under the lock): a reader that sees it drop may enqueue at once.
+      if (finished) stats_->busy = --running_;
       cv_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
       if (jobs_.empty()) return;  // stopping, and every accepted connection was served
       fn = std::move(jobs_.front());
       jobs_.pop_front();
-      ++running_;
-      ++stats_->busy;
+      stats_->busy = ++running_;
       stats_->queued = jobs_.size();
     }
     fn();

@@ -30,12 +30,12 @@ httplib::Result post_fault(int port, const std::string& body, const std::string&
 // then holding a worker, however busy the machine is.
 bool wait_in_flight(int port, int n) {
   const std::string line = "\nchaoslab_backend_in_flight_requests " + std::to_string(n) + "\n";
-  for (int i = 0; i < 500; ++i) {
-    auto m = http_get(port, "/metrics");
-    if (m && m->status == 200 && m->body.find(line) != std::string::npos) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return false;
+  return chaoslab::testing::wait_until(
+      [&] {
+        auto m = http_get(port, "/metrics");
+        return m && m->status == 200 && m->body.find(line) != std::string::npos;
+      },
+      5s, 10ms);
 }
 
 }  // namespace
@@ -84,12 +84,8 @@ TEST_CASE("chaoslab backend: SIGTERM stops accepting, finishes the request in fl
   CHECK(wait_in_flight(port, 1));
   p.process.signal(SIGTERM);
   CHECK(p.wait_for_stderr(R"(SIGTERM: draining \(1 in flight\))"));
-  bool closed = false;  // the listener closes right after the message; poll rather than guess
-  for (int i = 0; i < 40 && !closed; ++i) {
-    closed = !http_get(port, "/healthz", {}, 300ms);
-    if (!closed) std::this_thread::sleep_for(25ms);
-  }
-  CHECK(closed);
+  // The listener closes right after the message: poll rather than guess.
+  CHECK(chaoslab::testing::wait_until([&] { return !http_get(port, "/healthz", {}, 300ms); }, 2s, 25ms));
   CHECK(!p.process.poll());  // still finishing the request
   request.join();
   CHECK(status == 200);

@@ -125,8 +125,8 @@ TEST_CASE("chaoslab client: the breaker opens on a dead backend; SIGTERM ends th
   Chaoslab run({"client", "--verbose", "--no-http", "--url", "http://127.0.0.1:" + std::to_string(port) + "/work", "--seed", "2"},
                {{"CB_FAIL_MAX", "2"}, {"CB_RESET_TIMEOUT", "1"}});
   // Wait for the trace to show a rejected call (the breaker is open), not for a fixed time.
-  for (int i = 0; i < 1000 && run.out().find("\"outcome\":\"breaker_rejected\"") == std::string::npos; ++i)
-    std::this_thread::sleep_for(10ms);
+  chaoslab::testing::wait_until(
+      [&] { return run.out().find("\"outcome\":\"breaker_rejected\"") != std::string::npos; }, 10s, 10ms);
   run.process.signal(SIGTERM);
   auto st = run.wait(10s);
   REQUIRE(st);

@@ -11,6 +11,8 @@
 #include <thread>
 #include <memory>
 
+#include "support.hpp"
+
 using chaoslab::live::BoundedPool;
 using chaoslab::live::PoolStats;
 using namespace std::chrono_literals;
@@ -54,11 +56,7 @@ class Gate {
 };
 
 bool wait_busy(const PoolStats& s, std::size_t n) {
-  for (int i = 0; i < 5000; ++i) {
-    if (s.busy.load() == n) return true;
-    std::this_thread::sleep_for(1ms);
-  }
-  return false;
+  return chaoslab::testing::wait_until([&] { return s.busy.load() == n; });
 }
 
 }  // namespace

@@ -43,15 +43,14 @@ TEST_CASE("ClientService: the shared Client over AsioRuntime opens its breaker o
   std::thread io([&] { rt.run(); });
   auto over_http = chaoslab::testing::http_get(port, "/health");  // answered through the io thread
   // Run until the open breaker has rejected a call; a busy machine only makes this take longer.
-  bool rejected = false;
-  for (int i = 0; i < 500 && !rejected; ++i) {
-    rejected = rt.query([&] {
+  CHECK(chaoslab::testing::wait_until(
+      [&] {
+        return rt.query([&] {
                    return svc.metrics().value("chaoslab_client_calls_total",
                                               live::Labels{{"outcome", "breaker_rejected"}}) >= 1;
                  }).value_or(false);
-    if (!rejected) std::this_thread::sleep_for(10ms);
-  }
-  CHECK(rejected);
+      },
+      5s, 10ms));
   rt.post([&] {
     health_open = svc.health();
     svc.stop([&] { rt.stop(); });

@@ -34,6 +34,19 @@ inline void ignore_sigpipe() {
   (void)once;
 }
 
+// Polls `done` until it holds or `limit` passes; false on timeout. Live tests wait for the state
+// they check with this, never for a fixed sleep that a busy machine can outrun.
+template <class Pred>
+bool wait_until(Pred done, std::chrono::milliseconds limit = std::chrono::seconds(10),
+                std::chrono::milliseconds step = std::chrono::milliseconds(2)) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= end) return false;
+    std::this_thread::sleep_for(step);
+  }
+  return true;
+}
+
 // A BackendServer on 127.0.0.1 with a free port, served on its own thread.
 class RunningBackend {
  public:
@@ -54,8 +67,7 @@ class RunningBackend {
   }
   int port() const { return port_; }
   live::BackendServer& server() { return *server_; }
-  // Waits until n /work requests are inside the handler. Tests that need a request to be
-  // holding a worker wait for that, not for a fixed sleep a busy machine can outrun.
+  // Waits until n /work requests are inside the handler (holding their workers).
   bool wait_in_flight(int n, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
     return wait_until([&] { return server_->in_flight() >= n; }, limit);
   }
@@ -69,16 +81,6 @@ class RunningBackend {
   }
 
  private:
-  template <class Pred>
-  static bool wait_until(Pred done, std::chrono::milliseconds limit) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    while (!done()) {
-      if (std::chrono::steady_clock::now() >= end) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    return true;
-  }
-
   std::unique_ptr<live::BackendServer> server_;
   int port_ = 0;
   std::thread thread_;
