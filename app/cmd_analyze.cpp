@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "analyze.hpp"
+#include "analysis/analyze.hpp"
 #include "commands.hpp"
 #include "policies/error.hpp"
 

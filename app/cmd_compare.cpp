@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "commands.hpp"
-#include "compare.hpp"
+#include "analysis/compare.hpp"
 #include "policies/error.hpp"
 #include "sim/scenario.hpp"
 #include "sim/sweep_runner.hpp"

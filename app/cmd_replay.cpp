@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
-#include "lab_log.hpp"
+#include "analysis/lab_log.hpp"
 #include "policies/breaker.hpp"
 #include "policies/config.hpp"
 #include "policies/error.hpp"

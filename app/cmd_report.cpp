@@ -4,7 +4,7 @@
 
 #include "commands.hpp"
 #include "policies/error.hpp"
-#include "report_build.hpp"
+#include "report/report_build.hpp"
 
 namespace chaoslab::app {
 

@@ -9,7 +9,7 @@
 #include "policies/error.hpp"
 #include "sim/sweep_runner.hpp"
 #include "sim/sweep_sim.hpp"
-#include "sweep_cli.hpp"
+#include "sim/sweep_cli.hpp"
 
 namespace chaoslab::app {
 
@@ -39,12 +39,12 @@ void add_sweep(CLI::App& app, int& exit_code) {
     opts.resume = o->resume;
     opts.progress = !o->quiet && ::isatty(STDERR_FILENO) == 1;
     if (!o->shard.empty()) {
-      const Shard s = parse_shard(o->shard);
+      const sim::Shard s = sim::parse_shard(o->shard);
       opts.shard_index = s.index;
       opts.shard_count = s.count;
     }
     const auto model = sim::make_scenario_model(spec);
-    exit_code = run_sweep_reporting(spec, *model, opts);
+    exit_code = sim::run_sweep_reporting(spec, *model, opts);
   });
 }
 

@@ -2,12 +2,34 @@
 // backoff) for a chaos scenario from many seeded runs, with the evidence. docs/tuning.md.
 #include <unistd.h>
 
+#include <cstdio>
+#include <filesystem>
+
 #include "commands.hpp"
 #include "policies/error.hpp"
+#include "report/report_build.hpp"
+#include "report/report_html.hpp"
 #include "sim/scenario.hpp"
-#include "tune.hpp"
+#include "tune/tune.hpp"
 
 namespace chaoslab::app {
+namespace {
+
+// The tune library stops at tune.json; the page for people is the report library's.
+int write_tune_report(const TuneOptions& o) {
+  const std::filesystem::path out(o.out);
+  try {
+    write_report(build_report({out.string()}, "chaoslab tune: " + o.scenario), (out / "report.html").string());
+  } catch (const std::runtime_error& e) {
+    if (dynamic_cast<const ConfigError*>(&e)) throw;
+    std::fprintf(stderr, "chaoslab: error: %s\n", e.what());
+    return kExitIoError;
+  }
+  std::printf("report: %s\n", (out / "report.html").c_str());
+  return kExitOk;
+}
+
+}  // namespace
 
 void add_tune(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<TuneOptions>();
@@ -50,6 +72,7 @@ void add_tune(CLI::App& app, int& exit_code) {
     o->objective = *objective == "recovery" ? TuneObjective::recovery : TuneObjective::availability;
     o->progress = !*quiet && ::isatty(STDERR_FILENO) == 1;
     exit_code = run_tune(*o);
+    if (exit_code == kExitOk) exit_code = write_tune_report(*o);
   });
 }
 

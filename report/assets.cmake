@@ -1,7 +1,7 @@
 # Inlines the charting libraries (vega, vega-lite, vega-embed from report/node_modules, pinned by
 # report/package-lock.json) into the chaoslab binary, so `chaoslab report` writes pages that work
-# offline and the installed binary needs no node_modules. Included from app/CMakeLists.txt after
-# chaoslab_app is defined.
+# offline and the installed binary needs no node_modules. Included from report/CMakeLists.txt after
+# chaoslab_report is defined.
 set(CHAOSLAB_REPORT_MODULES ${PROJECT_SOURCE_DIR}/report/node_modules)
 set(_chaoslab_report_assets
   vega vega/build/vega.min.js
@@ -36,4 +36,4 @@ add_custom_command(
   DEPENDS ${_inputs} ${PROJECT_SOURCE_DIR}/report/embed_assets.cmake
   COMMENT "Inlining vega, vega-lite and vega-embed into the report generator"
   VERBATIM)
-target_sources(chaoslab_app PRIVATE ${_generated})
+target_sources(chaoslab_report PRIVATE ${_generated})

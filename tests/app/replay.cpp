@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "lab_log.hpp"
+#include "analysis/lab_log.hpp"
 
 namespace fs = std::filesystem;
 

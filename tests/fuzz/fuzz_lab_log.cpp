@@ -3,9 +3,9 @@
 #include <sstream>
 #include <string>
 
-#include "analyze.hpp"
+#include "analysis/analyze.hpp"
 #include "fuzz_support.hpp"
-#include "lab_log.hpp"
+#include "analysis/lab_log.hpp"
 #include "policies/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -3,7 +3,7 @@
 // analysis feeds (JSON, text, compare's metrics and samples).
 #include <string>
 
-#include "analyze.hpp"
+#include "analysis/analyze.hpp"
 #include "fuzz_support.hpp"
 #include "policies/error.hpp"
 
