@@ -5,9 +5,6 @@
 
 #include <doctest/doctest.h>
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -19,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "policies/error.hpp"
+#include "../app/sweep_process.hpp"
 
 namespace fs = std::filesystem;
 using namespace chaoslab;
@@ -33,13 +31,6 @@ struct Proc {
   int code = -1;
   std::string out, err;
 };
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
 
 struct Scratch {
   fs::path dir = fs::temp_directory_path() / ("chaoslab-analyze-test-" + std::to_string(getpid()));
@@ -59,30 +50,10 @@ const Scratch& scratch() {
   return s;
 }
 
-// Runs the real executable (no shell), stdout and stderr into files.
+// Runs the real executable (no shell), stdout and stderr into files (tests/app/sweep_process.hpp).
 Proc run(const std::vector<std::string>& args) {
-  static int n = 0;
-  const fs::path out = scratch().dir / ("out" + std::to_string(++n)), err = scratch().dir / ("err" + std::to_string(n));
-  std::vector<std::string> argv_s{CHAOSLAB_BINARY};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : argv_s) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid = 0;
-  Proc p;
-  if (posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ) == 0) {
-    int status = 0;
-    waitpid(pid, &status, 0);
-    p.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-  posix_spawn_file_actions_destroy(&fa);
-  p.out = slurp(out);
-  p.err = slurp(err);
-  return p;
+  const auto r = test::run_chaoslab(args, scratch().dir);
+  return {r.exit_code, r.out, r.err};
 }
 
 std::string fixture(const char* name) { return (kFixtures / name).string(); }
@@ -239,7 +210,7 @@ TEST_CASE("analyze: a chaos window from a journal gives recovery figures on a la
 
 TEST_CASE("analyze: a chaos window outside the log is reported, not used") {
   // The fixture's log covers 10:00:00-10:00:02.9; move the journal's action an hour later.
-  std::string j = slurp(kFixtures / "analyze-journal.json");
+  std::string j = test::slurp(kFixtures / "analyze-journal.json");
   for (std::string::size_type p; (p = j.find("T10:00:00.")) != std::string::npos;) j.replace(p, 10, "T11:00:00.");
   const fs::path later = scratch().write("later-journal.json", j);
   const Analysis a = analyze_file(fixture("analyze-lab-chaos.log"), later.string());

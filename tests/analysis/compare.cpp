@@ -5,9 +5,6 @@
 
 #include <doctest/doctest.h>
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -19,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "policies/error.hpp"
+#include "../app/sweep_process.hpp"
 
 namespace fs = std::filesystem;
 using namespace chaoslab;
@@ -33,13 +31,6 @@ struct Proc {
   int code = -1;
   std::string out, err;
 };
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
 
 struct Scratch {
   fs::path dir = fs::temp_directory_path() / ("chaoslab-compare-test-" + std::to_string(getpid()));
@@ -56,28 +47,8 @@ const Scratch& scratch() {
 }
 
 Proc run(const std::vector<std::string>& args) {
-  static int n = 0;
-  const fs::path out = scratch().dir / ("out" + std::to_string(++n)), err = scratch().dir / ("err" + std::to_string(n));
-  std::vector<std::string> argv_s{CHAOSLAB_BINARY};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : argv_s) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid = 0;
-  Proc p;
-  if (posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ) == 0) {
-    int status = 0;
-    waitpid(pid, &status, 0);
-    p.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-  posix_spawn_file_actions_destroy(&fa);
-  p.out = slurp(out);
-  p.err = slurp(err);
-  return p;
+  const auto r = test::run_chaoslab(args, scratch().dir);
+  return {r.exit_code, r.out, r.err};
 }
 
 std::vector<std::optional<double>> one_to(int n) {
