@@ -517,10 +517,19 @@ struct ExperimentRunner::State : std::enable_shared_from_this<State> {
 
   std::string iso(Instant t) const { return iso8601(opt.epoch, t); }
 
+  // An http output in the real engine's key order (status, headers, body), not sorted.
+  static OrderedJson journal_output(const ActivityRun& r) {
+    OrderedJson out = detail::to_ordered(r.output());
+    if (!std::holds_alternative<HttpResponse>(r.result)) return out;
+    OrderedJson ordered = OrderedJson::object();
+    for (const char* k : {"status", "headers", "body"}) ordered[k] = std::move(out[k]);
+    return ordered;
+  }
+
   OrderedJson run_json(const ActivityRun& r) const {
     OrderedJson j = OrderedJson::object();
     j["activity"] = r.activity->raw;
-    j["output"] = detail::to_ordered(r.output());
+    j["output"] = journal_output(r);
     j["start"] = iso(r.start);
     j["status"] = r.succeeded ? "succeeded" : "failed";
     if (!r.succeeded) j["exception"] = OrderedJson::array({"chaoslib.exceptions.ActivityFailed: " + r.error + "\n"});

@@ -17,6 +17,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "chaos/admin_faults.hpp"
 #include "chaos/faults.hpp"
 #include "live/bounded_pool.hpp"
 #include "live/peer_watch.hpp"
@@ -54,14 +55,6 @@ std::string path_label(const std::string& path) {
   for (const char* p : {"/work", "/healthz", "/readyz", "/metrics", "/admin/faults"})
     if (path == p) return p;
   return "other";
-}
-
-bool same_secret(const std::string& a, const std::string& b) {
-  // Constant time in the length of the configured token.
-  unsigned diff = a.size() == b.size() ? 0u : 1u;
-  for (std::size_t i = 0; i < b.size(); ++i)
-    diff |= static_cast<unsigned char>(b[i]) ^ static_cast<unsigned char>(i < a.size() ? a[i] : 0);
-  return diff == 0;
 }
 
 void json_reply(httplib::Response& res, int status, const nlohmann::json& body) {
@@ -231,53 +224,28 @@ struct BackendServer::Impl {
     json_reply(res, 200, {{"ok", true}, {"ts", ts}});
   }
 
-  bool authorized(const httplib::Request& req, httplib::Response& res) {
-    if (cfg.admin_token.empty()) {
-      json_reply(res, 404, {{"error", "fault injection is disabled: no admin token configured"}});
-      return false;
-    }
+  // /admin/faults: chaos::handle_admin_faults answers (the simulator calls it too); here only
+  // what this process does with an applied action (metrics, log, crash).
+  void admin_faults(const httplib::Request& req, httplib::Response& res) {
     const std::string auth = req.get_header_value("Authorization");
-    if (auth.rfind("Bearer ", 0) != 0 || !same_secret(auth.substr(7), cfg.admin_token)) {
-      res.set_header("WWW-Authenticate", "Bearer");
-      json_reply(res, 401, {{"error", "missing or wrong bearer token"}});
-      return false;
-    }
-    return true;
-  }
-
-  void apply_fault(const httplib::Request& req, httplib::Response& res) {
-    if (!authorized(req, res)) return;
-    nlohmann::json body;
-    try {
-      body = nlohmann::json::parse(req.body);
-    } catch (const nlohmann::json::exception& e) {
-      return json_reply(res, 400, {{"error", std::string("body: invalid JSON: ") + e.what()}});
-    }
-    chaos::FaultEffect effect;
-    nlohmann::json state;
-    std::string action;
-    try {
-      const auto fr = chaos::parse_fault_request(body);
-      action = fr.action;
+    chaos::AdminAnswer a;
+    {
       std::lock_guard lock(fault_mu);
-      effect = faults.apply(fr.action, fr.arguments, now());
-      state = faults.to_json(now());
-    } catch (const chaos::FaultError& e) {
-      return json_reply(res, 400, {{"error", e.what()}});
+      a = chaos::handle_admin_faults({req.method, req.path, auth, req.body}, cfg.admin_token, faults, now());
     }
-    metrics.add(kFaultsApplied, {{"action", action}});
-    if (cfg.log) cfg.log("fault " + action + " " + body.dump());
-    if (effect.crash) {
-      json_reply(res, 200, {{"applied", action}, {"crashing", true}, {"exit_code", effect.exit_code}});
+    if (a.www_authenticate) res.set_header("WWW-Authenticate", "Bearer");
+    json_reply(res, a.status, a.body);
+    if (a.applied.empty()) return;
+    metrics.add(kFaultsApplied, {{"action", a.applied}});
+    if (cfg.log) cfg.log("fault " + a.applied + " " + req.body);
+    if (a.effect.crash) {
       res.set_header("Connection", "close");
       // Exit just after this answer is written, so the caller learns the crash was applied.
-      std::thread([crash = cfg.crash, code = effect.exit_code] {
+      std::thread([crash = cfg.crash, code = a.effect.exit_code] {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
         crash(code);
       }).detach();
-      return;
     }
-    json_reply(res, 200, {{"applied", action}, {"faults", state}});
   }
 
   void update_gauges() {
@@ -337,25 +305,11 @@ struct BackendServer::Impl {
       update_gauges();
       res.set_content(metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
     });
-    svr.Post("/admin/faults", [this](const httplib::Request& req, httplib::Response& res) {
-      apply_fault(req, res);
-    });
-    svr.Get("/admin/faults", [this](const httplib::Request& req, httplib::Response& res) {
-      if (!authorized(req, res)) return;
-      std::lock_guard lock(fault_mu);
-      json_reply(res, 200, {{"faults", faults.to_json(now())}});
-    });
-    svr.Delete("/admin/faults", [this](const httplib::Request& req, httplib::Response& res) {
-      if (!authorized(req, res)) return;
-      nlohmann::json state;
-      {
-        std::lock_guard lock(fault_mu);
-        faults.clear();
-        state = faults.to_json(now());
-      }
-      metrics.add(kFaultsApplied, {{"action", "clear"}});
-      json_reply(res, 200, {{"applied", "clear"}, {"faults", state}});
-    });
+    const auto admin = [this](const httplib::Request& req, httplib::Response& res) { admin_faults(req, res); };
+    svr.Get("/admin/faults", admin);
+    svr.Post("/admin/faults", admin);
+    svr.Delete("/admin/faults", admin);
+    svr.Get("/admin/faults/rejected", admin);
     svr.set_exception_handler([](const httplib::Request&, httplib::Response& res,
                                  std::exception_ptr ep) {
       std::string what = "internal error";

@@ -485,21 +485,37 @@ nlohmann::json Cluster::fault(const std::string& func, const nlohmann::json& arg
   } catch (const chaos::FaultError& e) {
     throw chaos::ActivityError(e.what());
   }
+  nlohmann::json out = faults_.to_json(q_.now());
+  if (effect.crash) {
+    const std::string crashed = fault_applied(effect);
+    if (crashed.empty()) throw chaos::ActivityError("crash: no running backend container");
+    out["crashed"] = crashed;
+  } else {
+    fault_applied(effect);
+  }
+  return out;
+}
+
+chaos::AdminAnswer Cluster::admin_faults(const chaos::AdminRequest& req) {
+  chaos::AdminAnswer a = chaos::handle_admin_faults(req, backend_->admin_token, faults_, q_.now());
+  if (!a.applied.empty()) fault_applied(a.effect);
+  return a;
+}
+
+std::string Cluster::fault_applied(const chaos::FaultEffect& effect) {
   faults_touched_ = true;
   if (k8s_->readiness && faults_.hung(q_.now()))
     for (std::uint32_t i = 0; i < pods_.size(); ++i) unpark_probe(i);
-  nlohmann::json out = faults_.to_json(q_.now());
-  if (effect.crash) {
-    std::vector<std::uint32_t> running;
-    for (std::uint32_t i = 0; i < pods_.size(); ++i)
-      if (pods_[i].stage == Pod::Stage::running && !pods_[i].terminating) running.push_back(i);
-    if (running.empty()) throw chaos::ActivityError("crash: no running backend container");
-    const std::uint32_t pi = running[static_cast<std::size_t>(
-        rng_.chaos->uniform_int(0, static_cast<std::int64_t>(running.size()) - 1))];
-    out["crashed"] = pods_[pi].name;
-    process_exit(pi, false);
-  }
-  return out;
+  if (!effect.crash) return {};
+  std::vector<std::uint32_t> running;
+  for (std::uint32_t i = 0; i < pods_.size(); ++i)
+    if (pods_[i].stage == Pod::Stage::running && !pods_[i].terminating) running.push_back(i);
+  if (running.empty()) return {};
+  const std::uint32_t pi = running[static_cast<std::size_t>(
+      rng_.chaos->uniform_int(0, static_cast<std::int64_t>(running.size()) - 1))];
+  std::string name = pods_[pi].name;
+  process_exit(pi, false);
+  return name;
 }
 
 int Cluster::ready_pods() const {
@@ -515,11 +531,19 @@ int Cluster::routable_pods() const { return static_cast<int>(endpoints_.size());
 // ---------------------------------------------------------------------------------------------
 // HTTP
 
-std::string service_from_url(std::string_view url) {
+std::string host_from_url(std::string_view url) {
   std::string_view host = url;
   if (const auto p = url.find("://"); p != std::string_view::npos) host = url.substr(p + 3);
-  host = host.substr(0, host.find_first_of(":/?#"));
-  return std::string(host.substr(0, host.find('.')));
+  if (!host.empty() && host.front() == '[') return std::string(host.substr(0, host.find(']') + 1));  // IPv6
+  return std::string(host.substr(0, host.find_first_of(":/?#")));
+}
+
+std::string service_from_url(std::string_view url) {
+  const std::string host = host_from_url(url);
+  // An IP address names no Service: kept whole (its first label would be "127").
+  const bool ip = host.empty() || host.front() == '[' ||
+                  host.find_first_not_of("0123456789.") == std::string::npos;
+  return ip ? host : host.substr(0, host.find('.'));
 }
 
 std::optional<std::string> Cluster::service_of(std::string_view url) const {

@@ -107,7 +107,7 @@ constexpr double kMaxSeconds = 1e7;  // about 115 days of virtual time
 void load_backend(const json& j, const std::string& file, BackendConfig& b) {
   Obj o(j, file, "/backend",
         {"behaviour", "failure_rate", "slow_rate", "max_delay_ms", "service_time_ms", "error_rate",
-         "error_status", "workers", "queue_limit", "overload_status"});
+         "error_status", "workers", "queue_limit", "overload_status", "admin_token"});
   if (o.has("behaviour")) {
     const std::string v = o.string("behaviour", "");
     if (v == "lab3") {
@@ -127,6 +127,7 @@ void load_backend(const json& j, const std::string& file, BackendConfig& b) {
   b.workers = o.integer("workers", 0, 100000, b.workers);
   b.queue_limit = o.integer("queue_limit", 0, 10000000, b.queue_limit);
   b.overload_status = o.integer("overload_status", 100, 599, b.overload_status);
+  b.admin_token = o.string("admin_token", b.admin_token);
 }
 
 void load_network(const json& j, const std::string& file, NetworkConfig& n) {

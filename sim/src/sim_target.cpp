@@ -1,5 +1,8 @@
 #include "sim/sim_target.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 namespace chaoslab::sim {
 
 namespace {
@@ -10,16 +13,38 @@ std::string_view path_of(std::string_view url) {
   return url.substr(p, url.find_first_of("?#", p) - p);
 }
 
-std::string_view host_of(std::string_view url) {
-  auto p = url.find("://");
-  const std::string_view rest = p == std::string_view::npos ? url : url.substr(p + 3);
-  const std::string_view host = rest.substr(0, rest.find_first_of(":/?#"));
-  return host.substr(0, host.find('.'));
+std::string_view header(const std::map<std::string, std::string>& headers, std::string_view name) {
+  for (const auto& [k, v] : headers)
+    if (k.size() == name.size() &&
+        std::equal(k.begin(), k.end(), name.begin(), [](unsigned char a, unsigned char b) { return std::tolower(a) == std::tolower(b); }))
+      return v;
+  return {};
 }
 }  // namespace
 
+void SimTarget::admin_faults(const chaos::HttpRequest& req, std::function<void(const chaos::HttpResponse&)> done) {
+  // Answered when the request reaches the backend (now: the admin API is not delayed by faults),
+  // by the same function as the live backend's route.
+  rt_.call_after(Duration::zero(), [this, done = std::move(done), method = req.method, body = req.body,
+                                    path = std::string(path_of(req.url)),
+                                    auth = std::string(header(req.headers, "authorization"))] {
+    chaos::HttpResponse resp;
+    if (cluster_.routable_pods() == 0) {  // kube-proxy rejects: no backend to answer
+      resp.error = "connection refused";
+      return done(resp);
+    }
+    const chaos::AdminAnswer a = cluster_.admin_faults({method, path, auth, body});
+    resp.connected = true;
+    resp.status = a.status;
+    resp.headers["content-type"] = "application/json";
+    if (a.www_authenticate) resp.headers["www-authenticate"] = "Bearer";
+    resp.body = a.body.dump() + "\n";
+    done(resp);
+  });
+}
+
 void SimTarget::http(const chaos::HttpRequest& req, std::function<void(const chaos::HttpResponse&)> done) {
-  const std::string_view host = host_of(req.url);
+  if (cluster_.service_of(req.url) && path_of(req.url).starts_with("/admin/faults")) return admin_faults(req, std::move(done));
   if (cluster_.service_of(req.url)) {
     const bool work = path_of(req.url) == "/work";
     cluster_.http_probe(work, req.timeout, [done = std::move(done), work](const HttpResult& r) {
@@ -45,7 +70,9 @@ void SimTarget::http(const chaos::HttpRequest& req, std::function<void(const cha
     });
     return;
   }
-  if (host == "client" && !clients_.empty()) {
+  const std::string host = host_from_url(req.url);
+  const std::string service = service_from_url(req.url);
+  if (service == "client" && !clients_.empty()) {
     // The lab client's GET /health: it answers while it runs, with its breaker state.
     const Client& c = *clients_.front();
     std::string state = c.breaker() ? std::string(to_string(c.breaker()->state())) : "disabled";

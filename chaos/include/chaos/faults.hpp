@@ -85,6 +85,11 @@ struct FaultState {
   std::optional<Instant> hang_until;
   std::optional<Instant> partition_until;
 
+  // Admin writes refused since the last clear (admin_faults.hpp): an experiment's hypothesis
+  // reads the count, so a refused fault action cannot pass for an applied one.
+  int rejected = 0;
+  std::string last_rejection;
+
   // Validates and applies one action at `now`; throws FaultError and leaves the state unchanged.
   FaultEffect apply(std::string_view func, const nlohmann::json& arguments, Instant now);
   void clear() { *this = FaultState{}; }

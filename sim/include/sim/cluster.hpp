@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "chaos/admin_faults.hpp"
 #include "chaos/faults.hpp"
 #include "chaos/labels.hpp"
 #include "chaos/target.hpp"
@@ -39,6 +40,8 @@ struct BackendStats {
 // The Kubernetes Service a URL or name points at: "backend", "backend.lab3.svc.cluster.local",
 // "http://backend.lab3.svc.cluster.local:8000/work" all name "backend".
 std::string service_from_url(std::string_view url);
+// The host of a URL as written ("backend.lab3.svc.cluster.local", "127.0.0.1", "[::1]").
+std::string host_from_url(std::string_view url);
 
 class Cluster final : public HttpModel {
  public:
@@ -78,6 +81,9 @@ class Cluster final : public HttpModel {
   chaos::DeploymentStatus deployment(const std::string& ns, const std::string& name) const;
   // chaoslab.faults on the backend (every pod); crash picks one running pod at random.
   nlohmann::json fault(const std::string& func, const nlohmann::json& arguments);
+  // The backend's /admin/faults, answered as the live backend answers it (chaos::handle_admin_faults
+  // with the scenario's backend admin_token); a crash exits one running container.
+  chaos::AdminAnswer admin_faults(const chaos::AdminRequest& req);
   // The container of pod `name` exits (restartPolicy Always: CrashLoopBackOff).
   void crash_pod(const std::string& name);
 
@@ -102,6 +108,9 @@ class Cluster final : public HttpModel {
   void maybe_exit_when_idle(std::uint32_t pi);
   void schedule_probe(std::uint32_t pi, Instant at);
   void unpark_probe(std::uint32_t pi);
+  // After a fault action: turns the per-request check on, re-evaluates held probes and carries
+  // out a crash (one running container at random). Returns the crashed pod's name, or "".
+  std::string fault_applied(const chaos::FaultEffect& effect);
   void replace_if_needed();
   std::uint32_t find_pod(const std::string& ns, const std::string& name) const;
   static std::uint64_t pack(std::uint32_t pi, std::uint32_t gen) {

@@ -31,6 +31,9 @@ struct BackendConfig {
   int workers = 0;
   int queue_limit = 0;
   int overload_status = 503;
+  // /admin/faults answers "Authorization: Bearer <admin_token>" (the value k8s/admin-secret.yaml
+  // deploys and chaos/*.json send by default); "" disables it (404), as the live backend does.
+  std::string admin_token = "chaoslab-lab3-admin";
 };
 
 struct NetworkConfig {

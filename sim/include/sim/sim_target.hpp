@@ -34,6 +34,8 @@ class SimTarget final : public chaos::Target {
   }
 
  private:
+  void admin_faults(const chaos::HttpRequest& req, std::function<void(const chaos::HttpResponse&)> done);
+
   SimRuntime& rt_;
   Cluster& cluster_;
   const std::vector<std::unique_ptr<Client>>& clients_;

@@ -1,0 +1,1 @@
+"""chaoslab's Chaos Toolkit extension: see chaoslab.faults."""
