@@ -334,6 +334,13 @@ TEST_CASE("resolve accepts the service name and URLs, and names what is wrong") 
                        "'http://db:5432/' names no simulated service (the cluster has \"backend\")",
                        std::invalid_argument);
   CHECK(service_from_url("http://backend.lab3.svc.cluster.local:8000/work") == "backend");
+  // An IP address names no Service and stays whole (it used to be cut to "127").
+  CHECK(service_from_url("http://127.0.0.1:8000/work") == "127.0.0.1");
+  CHECK(host_from_url("http://127.0.0.1:8000/work") == "127.0.0.1");
+  CHECK(host_from_url("http://[::1]:8000/") == "[::1]");
+  CHECK_THROWS_WITH_AS(w.cluster.resolve("http://127.0.0.1:8000/work"),
+                       "'http://127.0.0.1:8000/work' names no simulated service (the cluster has \"backend\")",
+                       std::invalid_argument);
 }
 
 TEST_CASE("list_pods filters by namespace and selector and reports Kubernetes phases") {
