@@ -2,143 +2,174 @@
 
 #include <doctest/doctest.h>
 
-#include <fstream>
-
-#include "../app/sweep_process.hpp"
+#include <algorithm>
 
 using namespace chaoslab::app;
-using chaoslab::test::run_chaoslab;
-using chaoslab::test::ScratchDir;
-using chaoslab::test::slurp;
-using nlohmann::json;
 
 namespace {
 
-Estimate est(double mean, double half, std::size_t n = 100) { return {mean, mean - half, mean + half, n}; }
-
-Candidate cand(std::size_t point, double cooldown, Estimate avail, double trials, double rps, double ttfs = 5) {
+// A candidate whose n runs have availability a (+/- a small seeded wobble) and `attempts` attempts.
+Candidate cand(double cooldown, double avail, double attempts, int n = 100, std::string backoff = "") {
   Candidate c;
-  c.point = point;
   c.cooldown_s = cooldown;
-  c.availability = avail;
-  c.failed_trials = est(trials, 0.1);
-  c.backend_rps = est(rps, 0.01);
-  c.time_to_first_success_s = est(ttfs, 0.5);
+  c.backoff = std::move(backoff);
+  for (int i = 0; i < n; ++i) {
+    const double wobble = 0.002 * ((i * 7919) % 11 - 5) / 5.0;
+    c.runs.availability.push_back(std::clamp(avail + wobble, 0.0, 1.0));
+    c.runs.attempts.push_back(attempts + (i % 3));
+    c.runs.down_attempts.push_back(attempts / 2);
+    c.runs.failed_trials.push_back(attempts / 40);
+    c.runs.backend_rps.push_back(attempts / 60);
+    c.runs.open_healthy_s.push_back(cooldown);
+    c.runs.rejected_healthy.push_back(cooldown * 3);
+    c.runs.recovered.push_back(true);
+  }
   return c;
+}
+
+// Availability falls and attempts fall as the cool-down grows: the usual trade-off.
+std::vector<Candidate> tradeoff() {
+  return {cand(0.5, 0.950, 120), cand(1, 0.946, 80), cand(2, 0.938, 50), cand(4, 0.920, 30), cand(8, 0.880, 20)};
+}
+
+std::vector<double> cooldowns_of(const Decision& d) {
+  std::vector<double> v;
+  for (const auto& c : d.candidates) v.push_back(c.cooldown_s);
+  return v;
 }
 
 }  // namespace
 
-TEST_CASE("tune ranking: the cheapest candidate within the best one's interval wins") {
-  std::vector<Candidate> cs = {
-      cand(0, 0.5, est(0.30, 0.02), 5.0, 1.0),  // best availability, expensive
-      cand(1, 2.0, est(0.29, 0.02), 2.0, 0.5),  // within 0.30 - 0.02: tied, and cheaper
-      cand(2, 8.0, est(0.20, 0.02), 3.0, 0.6),  // worse on everything than point 1
-      cand(3, 1.0, Estimate{}, 1.0, 0.1),       // no value: last
-  };
-  const Ranking r = rank_candidates(cs, TuneObjective::availability, 1, 1);
-  REQUIRE(r.candidates.size() == 4);
-  CHECK(r.candidates[0].point == 1);
-  CHECK(r.candidates[1].point == 0);
-  CHECK(r.candidates[2].point == 2);
-  CHECK(r.candidates[3].point == 3);
-  CHECK(r.candidates[0].rank == 1);
-  CHECK(r.candidates[0].tied);
-  CHECK(r.candidates[1].tied);
-  CHECK_FALSE(r.candidates[2].tied);
-  // cost = trials / 5 + rps / 1
-  CHECK(r.candidates[0].cost == doctest::Approx(2.0 / 5 + 0.5));
-  CHECK(r.candidates[1].cost == doctest::Approx(1.0 + 1.0));
-  CHECK(r.candidates[0].pareto);   // cheaper than the best
-  CHECK(r.candidates[1].pareto);   // the best availability
-  CHECK_FALSE(r.candidates[2].pareto);  // point 1 beats it on all three
-  CHECK_FALSE(r.candidates[3].pareto);
-  CHECK(r.reason ==
-        "The best objective is cool-down 0.5 s with 30% [28, 32] availability after recovery. 2 candidates come within its "
-        "95% interval, so the seeds cannot tell them apart on the objective; among those, cool-down 2 s (29% [27, 31] "
-        "availability after recovery) costs least: 2 failed half-open trials and 0.5 attempts/s on the recovering backend, "
-        "against 5 and 1 for cool-down 0.5 s.");
+TEST_CASE("tune decision: the fewest attempts within the availability budget, the binding constraint named") {
+  const Decision d = decide(tradeoff(), TuneLimits{}, 540);
+  REQUIRE(d.recommended);
+  CHECK(d.exit_code == 0);
+  // Best 95%, floor 94%: 1 s (94.6%) qualifies, 2 s (93.8%) does not; 1 s sends fewer attempts than 0.5 s.
+  CHECK(d.candidates[0].cooldown_s == 1);
+  CHECK(d.floor == doctest::Approx(0.94));
+  CHECK(d.binding == "max-availability-loss");
+  CHECK(d.reason.find("The binding constraint is the availability budget (--max-availability-loss: at most 1 points below "
+                      "the best (95% at 0.5 s)): 2 s would send fewer attempts") != std::string::npos);
+  CHECK(cooldowns_of(d) == std::vector<double>{1, 0.5, 2, 4, 8});
+  CHECK(d.candidates[2].violates.front().find("availability 93.8% < 94%") == 0);
 
-  // Narrow intervals: nothing ties with the best, which then wins despite its cost.
-  cs[0].availability = est(0.30, 0.005);
-  const Ranking narrow = rank_candidates(cs, TuneObjective::availability, 1, 1);
-  CHECK(narrow.candidates[0].point == 0);
-  CHECK(narrow.reason.find("No other candidate comes within its 95% interval") != std::string::npos);
-
-  // A tolerance wider than the interval ties them again, and says so.
-  const Ranking tolerant = rank_candidates(cs, TuneObjective::availability, 1, 1, 0.011);
-  CHECK(tolerant.candidates[0].point == 1);
-  CHECK(tolerant.reason.find("2 candidates come within the tolerance (1.1 percentage points) of it, close enough to count "
-                             "as equal on the objective") != std::string::npos);
-
-  // Weights decide among tied candidates: point 1 has fewer failed trials but more load.
-  cs[0].availability = est(0.30, 0.02);
-  cs[1].backend_rps = est(1.5, 0.01);
-  CHECK(rank_candidates(cs, TuneObjective::availability, 1, 0).candidates[0].point == 1);
-  CHECK(rank_candidates(cs, TuneObjective::availability, 0, 1).candidates[0].point == 0);
+  // A wider budget moves it to a longer cool-down; an SLO above the relative floor binds instead.
+  TuneLimits wide;
+  wide.max_availability_loss = 0.05;
+  CHECK(decide(tradeoff(), wide, 540).candidates[0].cooldown_s == 4);
+  TuneLimits slo;
+  slo.max_availability_loss = 0.05;
+  slo.min_availability = 0.93;
+  const Decision s = decide(tradeoff(), slo, 540);
+  CHECK(s.candidates[0].cooldown_s == 2);
+  CHECK(s.binding == "min-availability");
+  // A load limit that the shorter candidates exceed, while the budget is wide.
+  TuneLimits load;
+  load.max_availability_loss = 0.5;
+  load.max_failed_trials = 1;  // failed trials = attempts / 40: 3, 2, 1.25, 0.75, 0.5
+  const Decision l = decide(tradeoff(), load, 540);
+  CHECK(l.candidates[0].cooldown_s == 8);
+  CHECK(l.reason.find("No constraint binds") != std::string::npos);
+  CHECK(l.reason.find("It is the longest cool-down tried") != std::string::npos);
+  load.max_failed_trials = 0.4;
+  const Decision none = decide(tradeoff(), load, 540);
+  CHECK_FALSE(none.recommended);
+  CHECK(none.exit_code == 1);
+  CHECK(none.reason.find("No recommendation: no candidate meets every constraint.") == 0);
 }
 
-TEST_CASE("tune ranking: the recovery objective prefers a shorter time to first success") {
-  std::vector<Candidate> cs = {cand(0, 0.5, est(0.3, 0.01), 5, 1, 3.0), cand(1, 5, est(0.3, 0.01), 1, 0.2, 9.0)};
-  cs[0].time_to_first_success_s = est(3.0, 0.2);
-  cs[1].time_to_first_success_s = est(9.0, 0.2);
-  const Ranking r = rank_candidates(cs, TuneObjective::recovery, 1, 1);
-  CHECK(r.candidates[0].point == 0);
-  CHECK_FALSE(r.candidates[1].tied);
+TEST_CASE("tune decision: independent of the order of the candidates; exact ties go to the gentler") {
+  auto cs = tradeoff();
+  const auto want = cooldowns_of(decide(cs, TuneLimits{}, 540));
+  std::reverse(cs.begin(), cs.end());
+  CHECK(cooldowns_of(decide(cs, TuneLimits{}, 540)) == want);
+  std::rotate(cs.begin(), cs.begin() + 2, cs.end());
+  CHECK(cooldowns_of(decide(cs, TuneLimits{}, 540)) == want);
+
+  // Same attempts, same availability, different (but not identical-run) candidates: the longer wins.
+  std::vector<Candidate> tie = {cand(1, 0.95, 50), cand(3, 0.95, 50)};
+  tie[1].runs.open_healthy_s[0] += 1;  // not the same runs, so not merged
+  CHECK(decide(tie, TuneLimits{}, 540).candidates[0].cooldown_s == 3);
+  std::reverse(tie.begin(), tie.end());
+  CHECK(decide(tie, TuneLimits{}, 540).candidates[0].cooldown_s == 3);
+  // Backoffs at the same cool-down: the gentler backoff (earlier in backoff_candidates()) wins a tie.
+  std::vector<Candidate> bt = {cand(1, 0.95, 50, 100, "none"), cand(1, 0.95, 50, 100, "exp-0.5x2")};
+  bt[0].runs.open_healthy_s[0] += 1;
+  CHECK(decide(bt, TuneLimits{}, 540).candidates[0].backoff == "exp-0.5x2");
+}
+
+TEST_CASE("tune decision: identical candidates are merged and labelled; a knob that changes nothing gives no answer") {
+  auto cs = tradeoff();
+  Candidate twin = cs[1];
+  twin.cooldown_s = 1.2;  // e.g. the client loops every 0.3 s: 1 s and 1.2 s act the same
+  cs.push_back(twin);
+  const Decision d = decide(cs, TuneLimits{}, 540);
+  REQUIRE(d.candidates.size() == 5);
+  CHECK(d.candidates[0].cooldown_s == 1.2);  // the gentlest of the two
+  CHECK(d.candidates[0].same_as == std::vector<std::string>{"1 s"});
+
+  std::vector<Candidate> same = {cand(1, 0.9, 40), cand(5, 0.9, 40), cand(20, 0.9, 40)};
+  for (auto& c : same) c.runs.open_healthy_s.assign(100, 0);
+  for (auto& c : same) c.runs.rejected_healthy.assign(100, 0);
+  const Decision n = decide(same, TuneLimits{}, 540);
+  CHECK_FALSE(n.recommended);
+  CHECK(n.exit_code == 1);
+  CHECK(n.reason == "No recommendation: all 3 candidates gave identical runs on every seed, so the knob changes nothing in "
+                    "this scenario.");
+}
+
+TEST_CASE("tune decision: never-recovered runs and cool-downs beyond the run rank last and are not Pareto") {
+  auto cs = tradeoff();
+  cs[0].runs.recovered[3] = false;  // 0.5 s: one run never recovered
+  cs.push_back(cand(1000, 0.2, 5));  // longer than the run after the fault
+  const Decision d = decide(cs, TuneLimits{}, 540);
+  REQUIRE(d.recommended);
+  // The best that recovered every time is 1 s (94.6%): the floor drops to 93.6% and 2 s meets it.
+  CHECK(d.candidates[0].cooldown_s == 2);
+  const auto& half = *std::find_if(d.candidates.begin(), d.candidates.end(), [](auto& c) { return c.cooldown_s == 0.5; });
+  CHECK(half.never_recovered == 1);
+  CHECK_FALSE(half.pareto);
+  CHECK(half.violates.front() == "1 run(s) never recovered");
+  CHECK(d.candidates[d.candidates.size() - 2].cooldown_s == 0.5);
+  CHECK(d.candidates.back().cooldown_s == 1000);
+  CHECK(d.candidates.back().beyond_run);
+  CHECK_FALSE(d.candidates.back().pareto);
+  // The best availability is now the best among those that recovered: 94.6% at 1 s.
+  CHECK(d.best_availability == doctest::Approx(0.946).epsilon(0.001));
+}
+
+TEST_CASE("tune decision: too few seeds is no answer, and intervals stay inside [0, 100] %") {
+  std::vector<Candidate> cs = {cand(0.5, 0.5, 100, 2), cand(2, 0.45, 60, 2)};
+  cs[0].runs.availability = {0.0, 1.0};
+  cs[1].runs.availability = {1.0, 0.0};
+  const Decision d = decide(cs, TuneLimits{}, 540);
+  CHECK_FALSE(d.recommended);
+  CHECK(d.exit_code == 1);
+  CHECK(d.reason.find("No recommendation: too few seeds to decide: 2 runs per candidate; the decision needs at least 10") == 0);
+  for (const auto& c : d.candidates) {
+    CHECK(c.availability.lo >= 0);
+    CHECK(c.availability.hi <= 1);
+  }
+  // Enough runs, but too noisy to place the candidates against a 1 point budget.
+  std::vector<Candidate> noisy = {cand(0.5, 0.5, 100, 30), cand(2, 0.45, 60, 30)};
+  for (int i = 0; i < 30; ++i) {
+    noisy[0].runs.availability[i] = i % 2 ? 0.96 : 0.1;  // mean 0.53, near the floor
+    noisy[1].runs.availability[i] = i % 3 ? 0.8 : 0.0;
+  }
+  const Decision nd = decide(noisy, TuneLimits{}, 540);
+  CHECK_FALSE(nd.recommended);
+  CHECK(nd.reason.find("No recommendation: too few seeds to decide. 30 runs give the availability difference between") == 0);
+  CHECK(nd.reason.find("the decision needs it within +/-1 points (the availability budget). Run at least ") !=
+        std::string::npos);
+  const Estimate e = bootstrap_mean({0.98, 1.0, 1.0});
+  CHECK(e.lo >= 0.98);
+  CHECK(e.hi <= 1.0);
+  CHECK(e.mean == doctest::Approx(0.99333).epsilon(1e-4));
 }
 
 TEST_CASE("tune candidates span the measured restart timing") {
-  // Median outage 4.04 s, p95 4.12 s, current cool-down 1 s: a quarter... 4x p95, log-spaced.
-  CHECK(default_cooldowns(4.04, 4.12, 1) ==
-        std::vector<double>{0.25, 0.43, 0.72, 1, 1.2, 2, 3.4, 4, 4.1, 5.8, 9.8, 16});
+  CHECK(default_cooldowns(4.04, 4.12, 1) == std::vector<double>{0.25, 0.43, 0.72, 1, 1.2, 2, 3.4, 4, 4.1, 5.8, 9.8, 16});
   const auto tiny = default_cooldowns(0.05, 0.08, 0);
   CHECK(tiny.front() == 0.05);
   CHECK(tiny.back() == doctest::Approx(0.8));
-}
-
-TEST_CASE("tune: end to end on the lab3 chaos scenario, reproducible, with tune.json and a report") {
-  ScratchDir s("tune");
-  const std::string scenario = std::string(CHAOSLAB_SOURCE_DIR) + "/scenarios/lab3-chaos.json";
-  auto tune = [&](const std::string& out, const std::string& jobs) {
-    return run_chaoslab({"tune", scenario, "--seeds", "20", "--pilot-seeds", "5", "--cooldowns", "0.5,2,8", "--set",
-                         "/duration_s=120", "--out", (s / out).string(), "--jobs", jobs},
-                        s.dir);
-  };
-  const auto a = tune("a", "2");
-  REQUIRE(a.exit_code == 0);
-  CHECK(a.err.empty());
-  CHECK(a.out.find("tune: " + scenario + ": 3 cool-downs x 20 seeds, window 60 s after a ready endpoint is back\n") == 0);
-  CHECK(a.out.find("\nrecommendation: cool-down ") != std::string::npos);
-  CHECK(a.out.find("\nwhy: ") != std::string::npos);
-  CHECK(a.out.find("report: " + (s / "a/report.html").string()) != std::string::npos);
-
-  const json t = json::parse(slurp(s / "a/tune.json"));
-  CHECK(t["format"] == "chaoslab-tune/1");
-  REQUIRE(t["candidates"].size() == 3);
-  CHECK(t["candidates"][0]["rank"] == 1);
-  CHECK(t["recommendation"]["cooldown_s"] == t["candidates"][0]["cooldown_s"]);
-  CHECK(t["restart_timing"]["pilot_runs"] == 5);
-  CHECK(t["restart_timing"]["outage_p50_s"].get<double>() > 0);
-  for (const auto& c : t["candidates"]) {
-    CHECK(c["availability"]["n"] == 20);
-    CHECK(c["availability"]["mean"].get<double>() >= 0);
-    CHECK(c["availability"]["mean"].get<double>() <= 1);
-  }
-  CHECK(slurp(s / "a/report.html").find("Tuning: recommended cool-down") != std::string::npos);
-  // Every run line carries the recovery-window metrics.
-  CHECK(slurp(s / "a/runs.jsonl").find(",\"tune\":{\"availability\":") != std::string::npos);
-
-  REQUIRE(tune("b", "1").exit_code == 0);
-  CHECK(slurp(s / "a/tune.json") == slurp(s / "b/tune.json"));
-  CHECK(slurp(s / "a/runs.jsonl") == slurp(s / "b/runs.jsonl"));
-}
-
-TEST_CASE("tune: a scenario without chaos is exit 2 with the reason") {
-  ScratchDir s("tune-errors");
-  const std::string scenario = std::string(CHAOSLAB_SOURCE_DIR) + "/scenarios/lab3-phase-b.json";
-  const auto r = run_chaoslab({"tune", scenario, "--out", (s / "x").string()}, s.dir);
-  CHECK(r.exit_code == 2);
-  CHECK(r.err == "chaoslab: error: " + scenario +
-                     ": /chaos: tune needs a scenario with a chaos experiment: the cool-down is tuned against the recovery it "
-                     "causes\n");
 }

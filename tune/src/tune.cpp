@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <random>
 
 #include "policies/error.hpp"
 #include "sim/format_number.hpp"
@@ -14,6 +15,7 @@
 #include "sim/sweep_runner.hpp"
 #include "sim/sweep_sim.hpp"
 #include "sim/sweep_spec.hpp"
+#include "sim/sweep_stats.hpp"
 #include "tune_metrics.hpp"
 
 namespace chaoslab::app {
@@ -23,6 +25,9 @@ using sim::format_number;
 namespace fs = std::filesystem;
 
 namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr std::size_t kMinSeeds = 10;
 
 double sig2(double v) {
   if (v <= 0) return v;
@@ -44,27 +49,34 @@ double quantile(std::vector<double> v, double q) {
   return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
 }
 
-// Larger is better on the objective.
-double goodness(const Candidate& c, TuneObjective o) {
-  const Estimate& e = o == TuneObjective::availability ? c.availability : c.time_to_first_success_s;
-  if (e.n == 0 || std::isnan(e.mean)) return -std::numeric_limits<double>::infinity();
-  return o == TuneObjective::availability ? e.mean : -e.mean;
-}
-
-const Estimate& objective_estimate(const Candidate& c, TuneObjective o) {
-  return o == TuneObjective::availability ? c.availability : c.time_to_first_success_s;
-}
-
-Estimate estimate(const sim::PointStats& p, const std::string& metric) {
+// Mean with a Student-t 95% interval clipped at 0 (counts and rates are never negative).
+Estimate t_mean(const std::vector<double>& v) {
   Estimate e;
-  auto it = p.metrics.find(metric);
-  if (it == p.metrics.end()) return e;
-  e.mean = it->second.mean;
-  e.lo = it->second.ci_lo;
-  e.hi = it->second.ci_hi;
-  e.n = it->second.n;
+  double sum = 0;
+  for (double x : v)
+    if (!std::isnan(x)) {
+      sum += x;
+      e.n += 1;
+    }
+  if (e.n == 0) return e;
+  e.mean = sum / static_cast<double>(e.n);
+  double ss = 0;
+  for (double x : v)
+    if (!std::isnan(x)) ss += (x - e.mean) * (x - e.mean);
+  const double half = e.n >= 2 ? sim::t_quantile_975(e.n - 1) * std::sqrt(ss / static_cast<double>(e.n - 1) / static_cast<double>(e.n)) : 0;
+  e.lo = std::max(0.0, e.mean - half);
+  e.hi = e.mean + half;
   return e;
 }
+
+int backoff_index(const std::string& name) {
+  const auto all = backoff_candidates();
+  for (std::size_t i = 0; i < all.size(); ++i)
+    if (all[i].first == name) return static_cast<int>(i);
+  return -1;
+}
+
+std::string pct(double v) { return format_number(100 * v, 3) + "%"; }
 
 std::string pct(const Estimate& e) {
   if (e.n == 0) return "n/a";
@@ -78,129 +90,251 @@ std::string num(const Estimate& e, const char* unit = "") {
 
 std::string secs(double v) { return format_number(v, 3) + " s"; }
 
-std::string label(const Candidate& c) {
-  return "cool-down " + secs(c.cooldown_s) + (c.backoff.empty() ? "" : " with backoff " + c.backoff);
-}
-
 json estimate_json(const Estimate& e) {
   if (e.n == 0) return nullptr;
   return {{"mean", e.mean}, {"ci95_lo", e.lo}, {"ci95_hi", e.hi}, {"n", e.n}};
 }
 
+bool same_runs(const RunValues& a, const RunValues& b) {
+  auto eq = [](const std::vector<double>& x, const std::vector<double>& y) {
+    if (x.size() != y.size()) return false;
+    for (std::size_t i = 0; i < x.size(); ++i)
+      if (!(x[i] == y[i] || (std::isnan(x[i]) && std::isnan(y[i])))) return false;
+    return true;
+  };
+  return eq(a.availability, b.availability) && eq(a.attempts, b.attempts) && eq(a.down_attempts, b.down_attempts) &&
+         eq(a.failed_trials, b.failed_trials) && eq(a.backend_rps, b.backend_rps) && eq(a.open_healthy_s, b.open_healthy_s) &&
+         eq(a.rejected_healthy, b.rejected_healthy) && a.recovered == b.recovered;
+}
+
+// 95% interval of the mean paired difference a - b over runs where both have a value.
+Estimate paired_difference(const std::vector<double>& a, const std::vector<double>& b) {
+  std::vector<double> d;
+  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i)
+    if (!std::isnan(a[i]) && !std::isnan(b[i])) d.push_back(a[i] - b[i]);
+  return bootstrap_mean(d);
+}
+
 }  // namespace
 
-Ranking rank_candidates(std::vector<Candidate> cs, TuneObjective o, double trial_weight, double load_weight,
-                        double tolerance) {
-  Ranking r;
-  if (cs.empty()) return r;
-  double max_trials = 0, max_rps = 0;
-  for (const auto& c : cs) {
-    if (c.failed_trials.n) max_trials = std::max(max_trials, c.failed_trials.mean);
-    if (c.backend_rps.n) max_rps = std::max(max_rps, c.backend_rps.mean);
+std::string candidate_label(const Candidate& c) {
+  return secs(c.cooldown_s) + (c.backoff.empty() ? "" : " / " + c.backoff);
+}
+
+bool gentler(const Candidate& a, const Candidate& b) {
+  if (a.cooldown_s != b.cooldown_s) return a.cooldown_s > b.cooldown_s;
+  return backoff_index(a.backoff) < backoff_index(b.backoff);
+}
+
+Estimate bootstrap_mean(const std::vector<double>& v) {
+  std::vector<double> x;
+  for (double d : v)
+    if (!std::isnan(d)) x.push_back(d);
+  Estimate e;
+  e.n = x.size();
+  if (x.empty()) return e;
+  double sum = 0;
+  for (double d : x) sum += d;
+  e.mean = sum / static_cast<double>(x.size());
+  constexpr int kResamples = 2000;
+  std::mt19937_64 rng(0x7e5eedULL);  // fixed: the same data always gives the same interval
+  std::vector<double> means(kResamples);
+  const std::uint64_t n = x.size();
+  for (auto& m : means) {
+    double s = 0;
+    for (std::uint64_t i = 0; i < n; ++i) s += x[static_cast<std::size_t>(rng() % n)];
+    m = s / static_cast<double>(n);
   }
+  std::sort(means.begin(), means.end());
+  e.lo = std::min(e.mean, means[static_cast<std::size_t>(0.025 * (kResamples - 1))]);
+  e.hi = std::max(e.mean, means[static_cast<std::size_t>(0.975 * (kResamples - 1))]);
+  return e;
+}
+
+Decision decide(std::vector<Candidate> cs, const TuneLimits& lim, double run_after_fault_s) {
+  Decision d;
+  // Canonical order, gentlest first, so the answer does not depend on the order given.
+  std::sort(cs.begin(), cs.end(), gentler);
+  // Merge candidates whose runs are identical on every seed into the gentlest of them.
+  std::vector<Candidate> merged;
   for (auto& c : cs) {
-    c.cost = (max_trials > 0 && c.failed_trials.n ? trial_weight * c.failed_trials.mean / max_trials : 0) +
-             (max_rps > 0 && c.backend_rps.n ? load_weight * c.backend_rps.mean / max_rps : 0);
+    auto same = std::find_if(merged.begin(), merged.end(), [&](const Candidate& m) { return same_runs(m.runs, c.runs); });
+    if (same != merged.end()) same->same_as.push_back(candidate_label(c));
+    else merged.push_back(std::move(c));
   }
-  // Pareto front on (objective up, failed trials down, load down).
-  for (auto& c : cs) {
-    c.pareto = goodness(c, o) > -std::numeric_limits<double>::infinity();
-    for (const auto& d : cs) {
-      if (&c == &d || !c.pareto) continue;
-      const bool no_worse = goodness(d, o) >= goodness(c, o) && d.failed_trials.mean <= c.failed_trials.mean &&
-                            d.backend_rps.mean <= c.backend_rps.mean;
-      const bool better = goodness(d, o) > goodness(c, o) || d.failed_trials.mean < c.failed_trials.mean ||
-                          d.backend_rps.mean < c.backend_rps.mean;
+  for (auto& c : merged) {
+    c.availability = bootstrap_mean(c.runs.availability);
+    c.attempts = t_mean(c.runs.attempts);
+    c.down_attempts = t_mean(c.runs.down_attempts);
+    c.failed_trials = t_mean(c.runs.failed_trials);
+    c.backend_rps = t_mean(c.runs.backend_rps);
+    c.open_healthy_s = t_mean(c.runs.open_healthy_s);
+    c.rejected_healthy = t_mean(c.runs.rejected_healthy);
+    c.never_recovered = static_cast<std::size_t>(std::count(c.runs.recovered.begin(), c.runs.recovered.end(), false));
+    c.beyond_run = c.cooldown_s >= run_after_fault_s;
+  }
+  auto eligible = [](const Candidate& c) { return c.never_recovered == 0 && !c.beyond_run && c.availability.n > 0; };
+
+  if (merged.size() == 1 && cs.size() > 1) {
+    d.candidates = std::move(merged);
+    d.candidates[0].rank = 1;
+    d.exit_code = 1;
+    d.reason = "No recommendation: all " + std::to_string(cs.size()) +
+               " candidates gave identical runs on every seed, so the knob changes nothing in this scenario.";
+    return d;
+  }
+
+  // The availability floor: the user's SLO, and at most max_availability_loss below the best.
+  const Candidate* best = nullptr;
+  for (const auto& c : merged)
+    if (eligible(c) && (!best || c.availability.mean > best->availability.mean)) best = &c;
+  if (!best) {
+    d.candidates = std::move(merged);
+    d.exit_code = 1;
+    d.reason = "No recommendation: no candidate recovered in every run within a cool-down shorter than the run.";
+    for (std::size_t i = 0; i < d.candidates.size(); ++i) d.candidates[i].rank = static_cast<int>(i + 1);
+    return d;
+  }
+  d.best_availability = best->availability.mean;
+  const double relative_floor = best->availability.mean - lim.max_availability_loss;
+  d.floor = std::max(relative_floor, lim.min_availability.value_or(0.0));
+  const std::string relative_text = "at most " + format_number(100 * lim.max_availability_loss, 3) +
+                                    " points below the best (" + pct(best->availability.mean) + " at " +
+                                    candidate_label(*best) + ")";
+  const bool slo_binds = lim.min_availability && *lim.min_availability >= relative_floor;
+  const std::string floor_text = slo_binds ? "--min-availability " + pct(*lim.min_availability) : relative_text;
+
+  for (auto& c : merged) {
+    if (c.never_recovered) c.violates.push_back(std::to_string(c.never_recovered) + " run(s) never recovered");
+    if (c.beyond_run) c.violates.push_back("cool-down outlasts the run");
+    if (c.availability.n && c.availability.mean < d.floor - 1e-12)
+      c.violates.push_back("availability " + pct(c.availability.mean) + " < " + pct(d.floor) + " (" + floor_text + ")");
+    if (lim.max_load && c.backend_rps.n && c.backend_rps.mean > *lim.max_load + 1e-12)
+      c.violates.push_back("load " + format_number(c.backend_rps.mean, 3) + " attempts/s > --max-load " +
+                           format_number(*lim.max_load, 3));
+    if (lim.max_failed_trials && c.failed_trials.n && c.failed_trials.mean > *lim.max_failed_trials + 1e-12)
+      c.violates.push_back("failed trials " + format_number(c.failed_trials.mean, 3) + " > --max-failed-trials " +
+                           format_number(*lim.max_failed_trials, 3));
+    c.feasible = eligible(c) && c.violates.empty();
+  }
+  // Pareto front among the eligible: availability up, attempts down.
+  for (auto& c : merged) {
+    c.pareto = eligible(c);
+    for (const auto& o : merged) {
+      if (&o == &c || !c.pareto || !eligible(o)) continue;
+      const bool no_worse = o.availability.mean >= c.availability.mean && o.attempts.mean <= c.attempts.mean;
+      const bool better = o.availability.mean > c.availability.mean || o.attempts.mean < c.attempts.mean;
       if (no_worse && better) c.pareto = false;
     }
   }
-  std::size_t best = 0;
-  for (std::size_t i = 1; i < cs.size(); ++i)
-    if (goodness(cs[i], o) > goodness(cs[best], o) ||
-        (goodness(cs[i], o) == goodness(cs[best], o) && cs[i].cost < cs[best].cost))
-      best = i;
-  const Candidate best_c = cs[best];
-  const double half = objective_estimate(best_c, o).half_width();
-  const bool by_tolerance = tolerance > half;
-  const double bar = goodness(best_c, o) - std::max(half, tolerance);
-  const std::string within =
-      by_tolerance ? "within the tolerance (" + (o == TuneObjective::availability ? format_number(100 * tolerance, 3) + " percentage points"
-                                                                                  : format_number(tolerance, 3) + " s") +
-                         ") of it"
-                   : "within its 95% interval";
-  for (auto& c : cs) c.tied = goodness(c, o) >= bar && goodness(c, o) > -std::numeric_limits<double>::infinity();
-
-  std::stable_sort(cs.begin(), cs.end(), [&](const Candidate& a, const Candidate& b) {
-    if (a.tied != b.tied) return a.tied;
-    if (a.tied && a.cost != b.cost) return a.cost < b.cost;
-    if (goodness(a, o) != goodness(b, o)) return goodness(a, o) > goodness(b, o);
-    return a.point < b.point;
+  // Rank: feasible by attempts (ties: gentler, already the order); then the other eligible ones by
+  // availability; then those with never-recovered runs (fewest first); then cool-downs beyond the run.
+  auto tier = [&](const Candidate& c) { return c.feasible ? 0 : eligible(c) ? 1 : c.beyond_run ? 3 : 2; };
+  std::stable_sort(merged.begin(), merged.end(), [&](const Candidate& a, const Candidate& b) {
+    if (tier(a) != tier(b)) return tier(a) < tier(b);
+    if (tier(a) == 0) return a.attempts.mean < b.attempts.mean;
+    if (tier(a) == 2 && a.never_recovered != b.never_recovered) return a.never_recovered < b.never_recovered;
+    return a.availability.mean > b.availability.mean;
   });
-  for (std::size_t i = 0; i < cs.size(); ++i) cs[i].rank = static_cast<int>(i + 1);
+  for (std::size_t i = 0; i < merged.size(); ++i) merged[i].rank = static_cast<int>(i + 1);
 
-  const Candidate& chosen = cs.front();
-  const bool avail = o == TuneObjective::availability;
-  auto obj_text = [&](const Candidate& c) {
-    return avail ? pct(c.availability) + " availability after recovery"
-                 : format_number(c.time_to_first_success_s.mean, 3) + " s [" + format_number(c.time_to_first_success_s.lo, 3) +
-                       ", " + format_number(c.time_to_first_success_s.hi, 3) + "] to the first success after recovery";
-  };
-  std::size_t tied = 0;
-  for (const auto& c : cs) tied += c.tied ? 1 : 0;
-  std::string reason;
-  if (goodness(chosen, o) == -std::numeric_limits<double>::infinity()) {
-    reason = "No candidate produced a value for the objective (did the scenario's chaos action run?).";
-  } else if (chosen.point == best_c.point) {
-    reason = label(chosen) + " has the best objective: " + obj_text(chosen) + ". ";
-    reason += tied > 1 ? std::to_string(tied - 1) + " other candidate(s) come " + within +
-                             ", and it also has the lowest cost among them: "
-                       : "No other candidate comes " + within + ". Its costs: ";
-    reason += num(chosen.failed_trials) + " failed half-open trials and " + num(chosen.backend_rps) +
-              " attempts/s on the recovering backend in the window.";
+  const Candidate& top = merged.front();
+  if (!top.feasible) {
+    d.exit_code = 1;
+    d.reason = "No recommendation: no candidate meets every constraint. The closest, " + candidate_label(top) + ", fails: " +
+               top.violates.front() + ".";
+    d.candidates = std::move(merged);
+    return d;
+  }
+  // Enough seeds? The runs must resolve differences of the size of the availability budget: the
+  // paired difference (same seeds) between the best and the recommendation, and between the best
+  // and every candidate near the floor, must be known to within the budget.
+  const double budget = lim.min_availability ? 0.01 : lim.max_availability_loss;
+  const Candidate* best_after = nullptr;
+  for (const auto& c : merged)
+    if (eligible(c) && c.availability.mean == d.best_availability) best_after = &c;
+  const Candidate* loosest = &top;
+  Estimate diff = paired_difference(best_after->runs.availability, top.runs.availability);
+  auto half_of = [](const Estimate& e) { return e.n ? std::max(e.hi - e.mean, e.mean - e.lo) : 0.0; };
+  for (const auto& c : merged) {
+    if (!eligible(c) || std::abs(c.availability.mean - d.floor) > budget) continue;
+    const Estimate e = paired_difference(best_after->runs.availability, c.runs.availability);
+    if (half_of(e) > half_of(diff)) {
+      diff = e;
+      loosest = &c;
+    }
+  }
+  const double half = half_of(diff);
+  if (top.availability.n < kMinSeeds) {
+    d.exit_code = 1;
+    d.reason = "No recommendation: too few seeds to decide: " + std::to_string(top.availability.n) +
+               " runs per candidate; the decision needs at least " + std::to_string(kMinSeeds) + " (--seeds).";
+    d.candidates = std::move(merged);
+    return d;
+  }
+  if (!(half <= budget)) {
+    d.exit_code = 1;
+    const std::size_t need = std::max<std::size_t>(
+        kMinSeeds, static_cast<std::size_t>(std::ceil(static_cast<double>(top.availability.n) *
+                                                      std::pow(std::max(half, 1e-9) / budget, 2) * 1.2)));
+    d.reason = "No recommendation: too few seeds to decide. " + std::to_string(top.availability.n) +
+               " runs give the availability difference between " + candidate_label(*best_after) + " (the best) and " +
+               candidate_label(*loosest) + " as " + format_number(100 * diff.mean, 3) + " points [" +
+               format_number(100 * diff.lo, 3) + ", " + format_number(100 * diff.hi, 3) + "]; the decision needs it within +/-" +
+               format_number(100 * budget, 3) + " points (the availability budget). Run at least " +
+               std::to_string(need) + " --seeds.";
+    d.candidates = std::move(merged);
+    return d;
+  }
+  d.recommended = true;
+  // The binding constraint: what stops a candidate that sends fewer attempts.
+  const Candidate* next = nullptr;
+  for (const auto& c : merged)
+    if (!c.feasible && eligible(c) && c.attempts.mean < top.attempts.mean && (!next || c.attempts.mean > next->attempts.mean))
+      next = &c;
+  std::string reason = candidate_label(top) + " sends the fewest attempts to the backend over the incident (" +
+                       num(top.attempts) + " per run: " + num(top.down_attempts) + " while no endpoint was ready, " +
+                       num(top.failed_trials) + " failed trials, " + num(top.backend_rps) +
+                       " attempts/s on the recovering backend) among the candidates meeting every constraint; its availability "
+                       "over the incident is " +
+                       pct(top.availability) + ".";
+  if (next) {
+    const std::string& why = next->violates.front();
+    d.binding = why.find("--max-load") != std::string::npos          ? "max-load"
+                : why.find("--max-failed-trials") != std::string::npos ? "max-failed-trials"
+                : why.find("--min-availability") != std::string::npos  ? "min-availability"
+                                                                       : "max-availability-loss";
+    reason += " The binding constraint is " +
+              (d.binding == "max-load"            ? std::string("--max-load")
+               : d.binding == "max-failed-trials" ? std::string("--max-failed-trials")
+               : d.binding == "min-availability"  ? "the SLO (--min-availability " + pct(*lim.min_availability) + ")"
+                                                  : "the availability budget (--max-availability-loss: " + relative_text + ")") +
+              ": " + candidate_label(*next) + " would send fewer attempts (" + num(next->attempts) + ") but fails it: " + why +
+              ".";
   } else {
-    reason = "The best objective is " + label(best_c) + " with " + obj_text(best_c) + ". " + std::to_string(tied) +
-             " candidates come " + within +
-             (by_tolerance ? ", close enough to count as equal on the objective; among those, "
-                           : ", so the seeds cannot tell them apart on the objective; among those, ") +
-             label(chosen) + " (" + obj_text(chosen) + ") costs least: " + num(chosen.failed_trials) +
-             " failed half-open trials and " + num(chosen.backend_rps) + " attempts/s on the recovering backend, against " +
-             num(best_c.failed_trials) + " and " + num(best_c.backend_rps) + " for " + label(best_c) + ".";
+    reason += " No constraint binds: no candidate sends fewer attempts.";
   }
-  if (chosen.wasted_cooldown_s.n)
-    reason += " Its breaker stays OPEN with a ready endpoint for " + num(chosen.wasted_cooldown_s, " s") + " per run on average.";
-  double shortest = chosen.cooldown_s, longest = chosen.cooldown_s;
-  for (const auto& c : cs) {
-    shortest = std::min(shortest, c.cooldown_s);
-    longest = std::max(longest, c.cooldown_s);
-  }
-  if (shortest < longest && (chosen.cooldown_s == shortest || chosen.cooldown_s == longest))
-    reason += std::string(" It is the ") + (chosen.cooldown_s == shortest ? "shortest" : "longest") +
-              " cool-down tried, so a better one may lie beyond: extend the range with --cooldowns.";
-  r.reason = reason;
-  r.candidates = std::move(cs);
-  return r;
-}
-
-std::vector<Candidate> candidates_from_stats(const sim::SweepStats& stats) {
-  std::vector<Candidate> out;
-  for (const auto& p : stats.points) {
-    Candidate c;
-    c.point = p.point;
-    if (p.params.contains("cooldown_s")) c.cooldown_s = p.params["cooldown_s"].get<double>();
-    if (p.params.contains("backoff")) c.backoff = p.params["backoff"].get<std::string>();
-    c.availability = estimate(p, "tune.availability");
-    c.time_to_first_success_s = estimate(p, "recovery.time_to_first_success_s");
-    c.failed_trials = estimate(p, "tune.failed_trials");
-    c.backend_rps = estimate(p, "tune.backend_rps");
-    c.wasted_cooldown_s = estimate(p, "wasted_cooldown_s");
-    c.success_rate = estimate(p, "success_rate");
-    out.push_back(std::move(c));
-  }
-  return out;
+  if (top.open_healthy_s.n)
+    reason += " Its breaker stays OPEN on the recovered backend for " + num(top.open_healthy_s, " s") + " per run (" +
+              num(top.rejected_healthy) + " calls rejected).";
+  double shortest = top.cooldown_s;
+  for (const auto& c : merged) shortest = std::min(shortest, c.cooldown_s);
+  if (top.cooldown_s == shortest && top.same_as.empty() && merged.size() > 1)
+    reason += " It is the shortest cool-down tried and no shorter one was seen to act the same: a shorter one may do "
+              "better (extend --cooldowns).";
+  double longest = 0;
+  for (const auto& c : merged)
+    if (!c.beyond_run) longest = std::max(longest, c.cooldown_s);
+  if (top.cooldown_s == longest && merged.size() > 1)
+    reason += " It is the longest cool-down tried: a longer one may meet the constraints with fewer attempts "
+              "(extend --cooldowns).";
+  d.reason = reason;
+  d.candidates = std::move(merged);
+  return d;
 }
 
 std::vector<double> default_cooldowns(double p50, double p95, double current) {
-  const double lo = std::max(0.1, p50 / 16);
+  const double lo = std::max(0.05, p50 / 40);
   const double hi = std::max(lo * 8, p95 * 4);
   std::vector<double> v;
   constexpr int n = 9;
@@ -217,12 +351,94 @@ std::vector<double> default_cooldowns(double p50, double p95, double current) {
 
 std::vector<std::pair<std::string, json>> backoff_candidates() {
   return {
-      {"lab", {{"wait_exponential_jitter", {{"initial", 1}, {"exp_base", 0.2}, {"max", 2}, {"jitter", 1}}}}},
       {"exp-0.5x2", {{"wait_exponential_jitter", {{"initial", 0.5}, {"exp_base", 2}, {"max", 8}, {"jitter", 0.5}}}}},
       {"full-jitter", {{"wait_random_exponential", {{"multiplier", 0.2}, {"exp_base", 2}, {"max", 5}}}}},
+      {"lab", {{"wait_exponential_jitter", {{"initial", 1}, {"exp_base", 0.2}, {"max", 2}, {"jitter", 1}}}}},
       {"none", {{"wait_none", true}}},
   };
 }
+
+namespace {
+
+// The pointers that set the cool-down every client runs with: /policies/breaker/reset_timeout,
+// plus /clients/i/breaker/reset_timeout for each client entry that sets its own.
+std::vector<std::string> cooldown_pointers(const json& doc, const std::string& file, const sim::Scenario& base) {
+  std::vector<std::string> ptrs = {"/policies/breaker/reset_timeout"};
+  const json& clients = doc.at("clients");
+  for (std::size_t i = 0; i < clients.size(); ++i) {
+    if (i < base.clients.size() && !base.clients[i].config.breaker_enabled)
+      throw ConfigError(file + ": /clients/" + std::to_string(i) +
+                        ": this client has no circuit breaker (breaker_enabled is false): tune sets the cool-down of every "
+                        "client, so enable its breaker or tune a scenario without it");
+    const json& c = clients[i];
+    if (c.is_object() && c.contains("breaker") && c["breaker"].is_object() && c["breaker"].contains("reset_timeout"))
+      ptrs.push_back("/clients/" + std::to_string(i) + "/breaker/reset_timeout");
+  }
+  return ptrs;
+}
+
+// Which client entries override `pointer` when it is under /policies/ (for the no-op message).
+std::string overriding_clients(const json& doc, const std::string& pointer) {
+  const std::string prefix = "/policies/";
+  if (pointer.rfind(prefix, 0) != 0 || !doc.contains("clients")) return "";
+  const json::json_pointer rest(pointer.substr(prefix.size() - 1));
+  std::string out;
+  for (std::size_t i = 0; i < doc["clients"].size(); ++i)
+    if (doc["clients"][i].contains(rest)) out += (out.empty() ? "" : ", ") + ("/clients/" + std::to_string(i) + rest.to_string());
+  return out;
+}
+
+// Relative paths inside a scenario document (manifests, the experiment file) made absolute, so a
+// copy of it runs from anywhere.
+json with_absolute_paths(json doc, const std::string& scenario_file) {
+  const fs::path dir = fs::absolute(scenario_file).parent_path();
+  auto fix = [&](json& v) {
+    if (v.is_string() && fs::path(v.get<std::string>()).is_relative())
+      v = (dir / v.get<std::string>()).lexically_normal().string();
+  };
+  if (doc.contains("manifests") && doc["manifests"].is_array())
+    for (auto& m : doc["manifests"]) fix(m);
+  if (doc.contains("chaos") && doc["chaos"].is_object() && doc["chaos"].contains("experiment")) fix(doc["chaos"]["experiment"]);
+  return doc;
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+// Per-run values of every point, from runs.jsonl (runs are in point order, seeds in order).
+std::vector<Candidate> read_candidates(const fs::path& dir, bool backoff) {
+  std::vector<Candidate> cs;
+  std::ifstream in(dir / "runs.jsonl");
+  if (!in) throw sim::SweepIoError("cannot read " + (dir / "runs.jsonl").string());
+  std::string line;
+  auto value = [](const json& t, const char* k) { return t.contains(k) && t[k].is_number() ? t[k].get<double>() : kNaN; };
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    const json r = json::parse(line);
+    const auto point = r.at("point").get<std::size_t>();
+    if (cs.size() <= point) cs.resize(point + 1);
+    Candidate& c = cs[point];
+    c.point = point;
+    const json& params = r.at("params");
+    c.cooldown_s = std::strtod(params.at("cooldown_s").get<std::string>().c_str(), nullptr);
+    if (backoff) c.backoff = params.at("backoff").get<std::string>();
+    const json& t = r.at("summary").at("tune");
+    c.runs.availability.push_back(value(t, "availability"));
+    c.runs.attempts.push_back(value(t, "attempts"));
+    c.runs.down_attempts.push_back(value(t, "down_attempts"));
+    c.runs.failed_trials.push_back(value(t, "failed_trials"));
+    c.runs.backend_rps.push_back(value(t, "backend_rps"));
+    c.runs.open_healthy_s.push_back(value(t, "open_healthy_s"));
+    c.runs.rejected_healthy.push_back(value(t, "rejected_healthy"));
+    c.runs.recovered.push_back(value(t, "recovered") == 1);
+  }
+  return cs;
+}
+
+}  // namespace
 
 int run_tune(const TuneOptions& opt) {
   // The scenario with the user's --set overrides, exactly as `chaoslab run` reads it.
@@ -234,6 +450,8 @@ int run_tune(const TuneOptions& opt) {
                                      "against the recovery it causes");
   if (base.clients.empty() || !base.clients[0].config.breaker_enabled)
     throw ConfigError(opt.scenario + ": /clients/0: tune needs a client with a circuit breaker");
+  const std::vector<std::string> pointers =
+      opt.pointer.empty() ? cooldown_pointers(doc, opt.scenario, base) : std::vector<std::string>{opt.pointer};
   const double current = to_seconds(base.clients[0].config.breaker.reset_timeout);
 
   // Pilot: how long a ready endpoint takes to come back after the chaos action.
@@ -245,128 +463,232 @@ int run_tune(const TuneOptions& opt) {
   if (outage.empty())
     throw ConfigError(opt.scenario + ": /chaos: no pilot run recovered (the chaos action never ran, or no ready endpoint came back)");
   const double o50 = quantile(outage, 0.5), o95 = quantile(outage, 0.95);
+  if (quantile(outage, 1) == 0) {
+    std::printf("no recommendation: there is no outage: a ready endpoint existed throughout all %zu pilot runs (more than "
+                "one replica?), so the fault causes no recovery for a cool-down to be tuned against.\n",
+                outage.size());
+    return kExitCheckFailed;
+  }
+  const double run_after_fault = to_seconds(base.duration - base.chaos->start_at);
 
   std::vector<double> cooldowns = opt.cooldowns.empty() ? default_cooldowns(o50, o95, current) : opt.cooldowns;
-  json axes = json::array({{{"name", "cooldown_s"}, {"pointer", "/policies/breaker/reset_timeout"}, {"values", cooldowns}}});
-  if (opt.backoff) {
-    json profiles = json::array();
-    for (const auto& [name, wait] : backoff_candidates()) profiles.push_back({{"name", name}, {"set", {{"/policies/retry/wait", wait}}}});
-    axes.push_back({{"name", "backoff"}, {"profiles", profiles}});
-  }
-  // The sweep is described in code; its scenario is the document above (overrides included).
+  std::sort(cooldowns.begin(), cooldowns.end());
+  cooldowns.erase(std::unique(cooldowns.begin(), cooldowns.end()), cooldowns.end());
   const fs::path out(opt.out);
-  {
+  // One sweep over cool-downs (x backoffs) into `dir`: the candidates with their per-run values.
+  auto sweep = [&](const fs::path& dir, const std::vector<double>& cds, const std::vector<std::string>& backoffs,
+                   bool announce) -> std::optional<std::vector<Candidate>> {
+    json cooldown_profiles = json::array();
+    for (double v : cds) {
+      json set = json::object();
+      for (const auto& p : pointers) set[p] = v;
+      cooldown_profiles.push_back({{"name", format_number(v, 9)}, {"set", set}});
+    }
+    json axes = json::array({{{"name", "cooldown_s"}, {"profiles", cooldown_profiles}}});
+    if (!backoffs.empty()) {
+      json profiles = json::array();
+      for (const auto& [name, wait] : backoff_candidates())
+        if (std::find(backoffs.begin(), backoffs.end(), name) != backoffs.end())
+          profiles.push_back({{"name", name}, {"set", {{"/policies/retry/wait", wait}}}});
+      axes.push_back({{"name", "backoff"}, {"profiles", profiles}});
+    }
     std::error_code ec;
-    fs::create_directories(out, ec);
-    if (ec || !fs::is_directory(out))
-      throw sim::SweepIoError("cannot create the output directory " + out.string() + ": " +
+    fs::create_directories(dir, ec);
+    if (ec || !fs::is_directory(dir))
+      throw sim::SweepIoError("cannot create the output directory " + dir.string() + ": " +
                               (ec ? ec.message() : std::string("a file is in the way")));
+    // Relative paths inside the scenario (manifests, experiment) stay relative to the original.
+    sim::SweepSpec spec = sim::parse_sweep(
+        {{"scenario", fs::absolute(opt.scenario).string()}, {"axes", axes}, {"seeds", {{"count", opt.seeds}, {"first", 1}}}},
+        "chaoslab tune", fs::current_path());
+    spec.scenario = doc;
+    sim::validate_sweep(spec);
+    if (announce) {
+      std::printf("tune: %s: %zu cool-downs%s x %d seeds, over the incident: from the fault to %s after a ready endpoint is "
+                  "back\n",
+                  opt.scenario.c_str(), cds.size(),
+                  backoffs.empty() ? "" : (" x " + std::to_string(backoffs.size()) + " backoffs").c_str(), opt.seeds,
+                  secs(opt.window_s).c_str());
+      std::fflush(stdout);
+    }
+    sim::SweepOptions so;
+    so.out_dir = dir;
+    so.jobs = opt.jobs;
+    so.resume = opt.resume;
+    so.progress = opt.progress;
+    const auto model = sim::make_scenario_model(spec, "tune", incident_window_factory(from_seconds(opt.window_s)));
+    sim::SweepResult sr;
+    if (sim::run_sweep_reporting(spec, *model, so, &sr) != kExitOk) return std::nullopt;
+    return read_candidates(dir, !backoffs.empty());
+  };
+  std::vector<std::string> all_backoffs;
+  if (opt.backoff)
+    for (const auto& b : backoff_candidates()) all_backoffs.push_back(b.first);
+  const auto swept = sweep(out, cooldowns, all_backoffs, true);
+  if (!swept) return kExitIoError;
+
+  const Decision dec = decide(*swept, opt.limits, run_after_fault);
+  std::string reason = dec.reason;
+  if (!dec.recommended && dec.candidates.size() == 1) {
+    if (!opt.pointer.empty()) {
+      const std::string over = overriding_clients(doc, opt.pointer);
+      if (!over.empty())
+        reason += " " + over + " override(s) " + opt.pointer + " for that client; without --pointer tune sets the value "
+                  "every client runs with.";
+    }
   }
-  const fs::path scenario_copy = out / "scenario.json";
-  if (!opt.resume || !fs::exists(scenario_copy)) sim::write_file_atomic(scenario_copy, doc.dump(2) + "\n");
-  // Relative paths inside the scenario (manifests, experiment) stay relative to the original.
-  sim::SweepSpec spec = sim::parse_sweep(
-      {{"scenario", fs::absolute(opt.scenario).string()}, {"axes", axes}, {"seeds", {{"count", opt.seeds}, {"first", 1}}}},
-      "chaoslab tune", fs::current_path());
-  spec.scenario = doc;
-  sim::validate_sweep(spec);
 
-  std::printf("tune: %s: %zu cool-downs%s x %d seeds, window %s after a ready endpoint is back\n", opt.scenario.c_str(),
-              cooldowns.size(), opt.backoff ? (" x " + std::to_string(backoff_candidates().size()) + " backoffs").c_str() : "",
-              opt.seeds, secs(opt.window_s).c_str());
-  std::fflush(stdout);
-  sim::SweepOptions so;
-  so.out_dir = out;
-  so.jobs = opt.jobs;
-  so.resume = opt.resume;
-  so.progress = opt.progress;
-  const auto model = sim::make_scenario_model(spec, "tune", recovery_window_factory(from_seconds(opt.window_s)));
-  sim::SweepResult sr;
-  const int status = sim::run_sweep_reporting(spec, *model, so, &sr);
-  if (status != kExitOk) return status;
+  // The apply command: the user's --set flags, then the recommendation's.
+  std::vector<std::string> rec_sets;
+  const Candidate& rec = dec.candidates.front();
+  if (dec.recommended) {
+    for (const auto& p : pointers) rec_sets.push_back(p + "=" + format_number(rec.cooldown_s, 9));
+    for (const auto& [name, wait] : backoff_candidates())
+      if (name == rec.backoff) rec_sets.push_back("/policies/retry/wait=" + wait.dump());
+  }
+  std::string apply = "chaoslab run " + shell_quote(opt.scenario);
+  for (const auto& [p, v] : opt.sets) apply += " --set " + shell_quote(p + "=" + v);
+  for (const auto& s : rec_sets) apply += " --set " + shell_quote(s);
 
-  const sim::SweepStats stats = sim::summarize_sweep(out);
-  const Ranking ranking =
-      rank_candidates(candidates_from_stats(stats), opt.objective, opt.trial_weight, opt.load_weight, opt.tolerance);
-  const Candidate& rec = ranking.candidates.front();
-  const bool avail = opt.objective == TuneObjective::availability;
-
+  // The lab's ConfigMap: CB_RESET_TIMEOUT is read with int(), so a fractional cool-down cannot be
+  // written there; the nearest whole second that can is measured on the same seeds.
+  json configmap = nullptr;
+  std::vector<std::string> configmap_lines;
+  if (dec.recommended) {
+    const double whole = std::round(rec.cooldown_s);  // int() of a string: 0 is a valid reset_timeout
+    configmap = {{"CB_RESET_TIMEOUT", format_number(whole, 9)}, {"CB_FAIL_MAX", format_number(base.clients[0].config.breaker.fail_max, 9)}};
+    configmap_lines.push_back("CB_RESET_TIMEOUT: \"" + format_number(whole, 9) + "\"");
+    configmap_lines.push_back("CB_FAIL_MAX: \"" + format_number(base.clients[0].config.breaker.fail_max, 9) + "\"");
+    if (whole != rec.cooldown_s) {
+      std::optional<Candidate> at_whole;
+      for (const auto& c : *swept)
+        if (c.cooldown_s == whole && c.backoff == rec.backoff) at_whole = c;
+      if (!at_whole) {
+        const auto extra = sweep(out / "configmap", {whole}, rec.backoff.empty() ? std::vector<std::string>{}
+                                                                                  : std::vector<std::string>{rec.backoff},
+                                 false);
+        if (!extra) return kExitIoError;
+        at_whole = extra->front();
+      }
+      const Estimate a = bootstrap_mean(at_whole->runs.availability);
+      double attempts = 0;
+      for (double x : at_whole->runs.attempts) attempts += x;
+      attempts /= static_cast<double>(std::max<std::size_t>(1, at_whole->runs.attempts.size()));
+      configmap["nearest_whole_s"] = whole;
+      configmap["nearest_whole_availability"] = estimate_json(a);
+      configmap["nearest_whole_attempts"] = attempts;
+      configmap_lines[0] += "   # the lab reads CB_RESET_TIMEOUT with int(): " + secs(rec.cooldown_s) +
+                                " cannot be written, the nearest whole value " + secs(whole) + " measured " + pct(a) +
+                                " availability and " + format_number(attempts, 3) + " attempts per run (against " +
+                                pct(rec.availability) + " and " + num(rec.attempts) + ")";
+    }
+  }
   json cands = json::array();
-  for (const auto& c : ranking.candidates) {
+  for (const auto& c : dec.candidates) {
     json j = {{"rank", c.rank},
               {"point", c.point},
               {"cooldown_s", c.cooldown_s},
               {"availability", estimate_json(c.availability)},
-              {"time_to_first_success_s", estimate_json(c.time_to_first_success_s)},
+              {"attempts", estimate_json(c.attempts)},
+              {"down_attempts", estimate_json(c.down_attempts)},
               {"failed_trials", estimate_json(c.failed_trials)},
               {"backend_rps", estimate_json(c.backend_rps)},
-              {"wasted_cooldown_s", estimate_json(c.wasted_cooldown_s)},
-              {"success_rate", estimate_json(c.success_rate)},
-              {"cost", c.cost},
-              {"tied_with_best", c.tied},
+              {"open_healthy_s", estimate_json(c.open_healthy_s)},
+              {"rejected_healthy", estimate_json(c.rejected_healthy)},
+              {"runs", c.runs.recovered.size()},
+              {"never_recovered", c.never_recovered},
+              {"same_as", c.same_as},
+              {"beyond_run", c.beyond_run},
+              {"feasible", c.feasible},
+              {"violates", c.violates},
               {"pareto", c.pareto}};
     if (!c.backoff.empty()) j["backoff"] = c.backoff;
     cands.push_back(j);
   }
-  json recommendation = {{"cooldown_s", rec.cooldown_s},
-                         {"set", json::array({"/policies/breaker/reset_timeout=" + format_number(rec.cooldown_s, 6)})},
-                         {"reason", ranking.reason}};
-  if (!rec.backoff.empty()) {
-    recommendation["backoff"] = rec.backoff;
-    for (const auto& [name, wait] : backoff_candidates())
-      if (name == rec.backoff) recommendation["set"].push_back("/policies/retry/wait=" + wait.dump());
+  json limits = {{"max_availability_loss", opt.limits.max_availability_loss}};
+  if (opt.limits.min_availability) limits["min_availability"] = *opt.limits.min_availability;
+  if (opt.limits.max_load) limits["max_load"] = *opt.limits.max_load;
+  if (opt.limits.max_failed_trials) limits["max_failed_trials"] = *opt.limits.max_failed_trials;
+  json recommendation = nullptr;
+  if (dec.recommended) {
+    recommendation = {{"cooldown_s", rec.cooldown_s}, {"set", rec_sets}, {"apply", apply}, {"binding", dec.binding}};
+    if (!rec.backoff.empty()) recommendation["backoff"] = rec.backoff;
+    recommendation["configmap"] = configmap;
   }
-  const json tune = {{"format", "chaoslab-tune/1"},
+  json user_sets = json::array();
+  for (const auto& [p, v] : opt.sets) user_sets.push_back(p + "=" + v);
+  const json tune = {{"format", "chaoslab-tune/2"},
                      {"scenario", opt.scenario},
-                     {"objective", avail ? "availability" : "recovery"},
-                     {"objective_text", avail ? "availability after recovery: ok calls / calls that ended in the window after a "
-                                                "ready endpoint exists again (higher is better)"
-                                              : "time from a ready endpoint to the first successful call (lower is better)"},
-                     {"costs_text", "failed half-open trials in the window, and attempts per second on the recovering backend "
-                                    "in the window; each divided by its largest value over the candidates, weighted " +
-                                        format_number(opt.trial_weight) + " and " + format_number(opt.load_weight)},
+                     {"set", user_sets},
+                     {"pointers", pointers},
                      {"window_s", opt.window_s},
-                     {"tolerance", opt.tolerance},
                      {"seeds", opt.seeds},
+                     {"limits", limits},
+                     {"best_availability", std::isnan(dec.best_availability) ? json(nullptr) : json(dec.best_availability)},
+                     {"availability_floor", std::isnan(dec.floor) ? json(nullptr) : json(dec.floor)},
                      {"restart_timing", {{"pilot_runs", outage.size()}, {"outage_p50_s", o50}, {"outage_p95_s", o95},
                                          {"outage_min_s", quantile(outage, 0)}, {"outage_max_s", quantile(outage, 1)}}},
+                     {"run_after_fault_s", run_after_fault},
                      {"current_cooldown_s", current},
                      {"candidates", cands},
-                     {"recommendation", recommendation}};
+                     {"recommendation", recommendation},
+                     {"reason", reason}};
   sim::write_file_atomic(out / "tune.json", tune.dump(2) + "\n");
 
   // The evidence, for people.
-  std::printf("\nrestart timing (%zu pilot runs): a ready endpoint is back %s after the chaos action (median; p95 %s)\n",
-              outage.size(), secs(o50).c_str(), secs(o95).c_str());
-  std::printf("objective: %s\ncosts: %s\n\n", tune["objective_text"].get<std::string>().c_str(),
-              tune["costs_text"].get<std::string>().c_str());
+  std::printf("\nrestart timing (%zu pilot runs): a ready endpoint is back %s after the fault (median; p95 %s)\n", outage.size(),
+              secs(o50).c_str(), secs(o95).c_str());
+  std::printf("decision: the fewest attempts sent to the backend over the incident, among candidates whose availability over "
+              "the incident is at least %s%s\n\n",
+              std::isnan(dec.floor) ? "n/a" : pct(dec.floor).c_str(),
+              (std::string(opt.limits.max_load ? " and load <= " + format_number(*opt.limits.max_load, 3) + " attempts/s" : "") +
+               (opt.limits.max_failed_trials ? " and failed trials <= " + format_number(*opt.limits.max_failed_trials, 3) : ""))
+                  .c_str());
   const int bw = opt.backoff ? 12 : 0;
-  std::printf("%5s %10s %-*s %-26s %13s %9s %9s %10s %6s\n", "rank", "cool-down", bw, opt.backoff ? "backoff" : "",
-              avail ? "availability [95% CI]" : "first success [95% CI]", avail ? "1st success" : "availability",
-              "failed", "backend", "wasted", "pareto");
-  std::printf("%5s %10s %-*s %-26s %13s %9s %9s %10s %6s\n", "", "", bw, "", "", "", "trials", "att/s", "cool-down", "");
-  for (const auto& c : ranking.candidates) {
-    const std::string obj = avail ? pct(c.availability)
-                                  : (c.time_to_first_success_s.n ? format_number(c.time_to_first_success_s.mean, 3) + " s [" +
-                                                                       format_number(c.time_to_first_success_s.lo, 3) + ", " +
-                                                                       format_number(c.time_to_first_success_s.hi, 3) + "]"
-                                                                 : "n/a");
-    const std::string other = avail ? num(c.time_to_first_success_s, " s") : pct(c.availability);
-    std::printf("%4d%s %10s %-*s %-26s %13s %9s %9s %10s %6s\n", c.rank, c.rank == 1 ? "*" : (c.tied ? "=" : " "),
-                secs(c.cooldown_s).c_str(), bw, c.backoff.c_str(), obj.c_str(), other.c_str(), num(c.failed_trials).c_str(),
-                num(c.backend_rps).c_str(), num(c.wasted_cooldown_s, " s").c_str(), c.pareto ? "yes" : "");
+  std::printf("%5s %10s %-*s %-24s %9s %8s %7s %8s %8s %6s %s\n", "rank", "cool-down", bw, opt.backoff ? "backoff" : "",
+              "availability [95% CI]", "attempts", "down", "failed", "backend", "open on", "pareto", "notes");
+  std::printf("%5s %10s %-*s %-24s %9s %8s %7s %8s %8s %6s\n", "", "", bw, "", "(incident)", "/run", "att.", "trials", "att/s",
+              "healthy", "");
+  for (const auto& c : dec.candidates) {
+    std::string notes;
+    if (!c.same_as.empty()) {
+      notes += "same runs as";
+      for (const auto& s : c.same_as) notes += " " + s;
+      notes += "; ";
+    }
+    for (const auto& v : c.violates) notes += v + "; ";
+    if (notes.size() >= 2) notes.resize(notes.size() - 2);
+    std::printf("%4d%s %10s %-*s %-24s %9s %8s %7s %8s %8s %6s %s\n", c.rank,
+                dec.recommended && c.rank == 1 ? "*" : (c.feasible ? " " : "x"), secs(c.cooldown_s).c_str(), bw,
+                c.backoff.c_str(), pct(c.availability).c_str(), num(c.attempts).c_str(), num(c.down_attempts).c_str(),
+                num(c.failed_trials).c_str(), num(c.backend_rps).c_str(), num(c.open_healthy_s, " s").c_str(),
+                c.pareto ? "yes" : "", notes.c_str());
   }
-  std::printf("(* recommended, = tied with the best: within its 95%% interval%s; means over %d seeds, costs in the %s s "
-              "window)\n\n",
-              opt.tolerance > 0 ? (" or the tolerance " + format_number(opt.tolerance)).c_str() : "", opt.seeds,
-              format_number(opt.window_s).c_str());
-  std::string set_text;
-  for (const auto& s : recommendation["set"]) set_text += " --set '" + s.get<std::string>() + "'";
-  std::printf("recommendation: %s (now %s)\n  %s\nwhy: %s\n", label(rec).c_str(), secs(current).c_str(), set_text.c_str(),
-              ranking.reason.c_str());
-  if (std::abs(rec.cooldown_s - std::round(rec.cooldown_s)) < 1e-9 && rec.cooldown_s >= 1)
-    std::printf("lab ConfigMap: CB_RESET_TIMEOUT: \"%.0f\"\n", rec.cooldown_s);
-  return kExitOk;
+  std::printf("(* recommended, x fails a constraint; means over %d seeds; availability interval: bootstrap)\n\n", opt.seeds);
+  if (dec.recommended) {
+    std::printf("recommendation: cool-down %s%s (now %s)\nwhy: %s\napply: %s\n", secs(rec.cooldown_s).c_str(),
+                rec.backoff.empty() ? "" : (" with backoff " + rec.backoff).c_str(), secs(current).c_str(), reason.c_str(),
+                apply.c_str());
+    std::printf("lab ConfigMap (k8s/configmap.yaml):\n");
+    for (const auto& l : configmap_lines) std::printf("  %s\n", l.c_str());
+    if (!rec.backoff.empty()) std::printf("  (the retry backoff is in the lab client's code, not in the ConfigMap)\n");
+  } else {
+    std::printf("%s\n", reason.c_str());
+  }
+
+  if (dec.recommended) {
+    sim::write_file_atomic(out / "scenario.json",
+                           [&] {
+                             json tuned = with_absolute_paths(doc, opt.scenario);
+                             for (const auto& s : rec_sets) {
+                               const auto [p, v] = sim::split_override(s);
+                               tuned = sim::apply_override(std::move(tuned), p, v, opt.scenario);
+                             }
+                             return tuned.dump(2) + "\n";
+                           }());
+    std::printf("tuned scenario: %s\n", (out / "scenario.json").c_str());
+  }
+  return dec.exit_code;
 }
 
 }  // namespace chaoslab::app

@@ -1,89 +1,112 @@
 // `chaoslab tune`: picks the breaker cool-down (reset_timeout) — and optionally the retry backoff —
-// for a chaos scenario from a sweep of candidates over many seeds. The candidates come from the
-// scenario's own restart timing (pilot runs measure how long a ready endpoint takes to come back);
-// the ranking rule is stated in docs/tuning.md and printed with the numbers it used.
+// for a chaos scenario from many seeded runs. Every candidate is measured over the whole incident
+// (tune_metrics.hpp); the decision model (docs/tuning.md, "The decision") is decide() below.
 #pragma once
 
 #include <cmath>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
-#include "sim/sweep_stats.hpp"
-
 namespace chaoslab::app {
 
-enum class TuneObjective {
-  availability,  // maximise ok calls / calls in the window after a ready endpoint is back
-  recovery,      // minimise the time from a ready endpoint to the first successful call
+// What the user asks of the recommendation. Availability is a fraction (0.99 = 99%).
+struct TuneLimits {
+  std::optional<double> min_availability;  // an SLO over the incident
+  double max_availability_loss = 0.01;      // at most this far below the best candidate
+  std::optional<double> max_load;           // attempts/s on the recovering backend
+  std::optional<double> max_failed_trials;  // failed half-open trials per incident
 };
 
 struct TuneOptions {
   std::string scenario;
   std::vector<std::pair<std::string, std::string>> sets;  // --set /pointer=value, as `run`
   std::vector<double> cooldowns;  // empty: derived from the pilot's restart timing
+  std::string pointer;            // "" = the effective cool-down of every client
   bool backoff = false;           // also try the built-in retry backoff candidates
   int seeds = 200;
   int pilot_seeds = 40;
   double window_s = 60;
-  TuneObjective objective = TuneObjective::availability;
-  double tolerance = 0;           // objective differences this small count as ties (see rank_candidates)
-  double trial_weight = 1;        // cost weights (see rank_candidates)
-  double load_weight = 1;
+  TuneLimits limits;
   std::string out = "tune-out";
   int jobs = 0;
   bool resume = false;
   bool progress = false;
 };
 
-// A mean over seeds with its 95% interval; n = 0 when no run had a value.
+// A mean over runs with its 95% interval; n = 0 when no run had a value.
 struct Estimate {
   double mean = NAN, lo = NAN, hi = NAN;
   std::size_t n = 0;
-  double half_width() const { return n >= 2 ? hi - mean : 0.0; }
+};
+
+// Per-run values of one candidate, in seed order (NaN where a run had no value).
+struct RunValues {
+  std::vector<double> availability, attempts, down_attempts, failed_trials, backend_rps, open_healthy_s,
+      rejected_healthy;
+  std::vector<bool> recovered;
 };
 
 struct Candidate {
   std::size_t point = 0;
   double cooldown_s = 0;
   std::string backoff;  // "" without --backoff
-  Estimate availability, time_to_first_success_s, failed_trials, backend_rps, wasted_cooldown_s, success_rate;
-  bool pareto = false;  // no other candidate is as good on all of availability, failed trials, load and better on one
-  bool tied = false;    // its objective is within the best candidate's 95% interval
-  double cost = 0;      // trial_weight * trials / max trials + load_weight * rps / max rps
-  int rank = 0;         // 1 = the recommendation
+  RunValues runs;
+  // Filled by decide():
+  Estimate availability, attempts, down_attempts, failed_trials, backend_rps, open_healthy_s, rejected_healthy;
+  std::size_t never_recovered = 0;      // runs where no call succeeded after the backend was back
+  std::vector<std::string> same_as;     // merged candidates with identical runs (this one is the gentlest)
+  bool beyond_run = false;              // the cool-down outlasts the run after the fault
+  std::vector<std::string> violates;    // the constraints it fails
+  bool feasible = false;
+  bool pareto = false;  // no other candidate has at least its availability with at most its attempts, better on one
+  int rank = 0;         // 1 = the recommendation (when there is one)
 };
 
-struct Ranking {
-  std::vector<Candidate> candidates;  // in rank order; candidates[0] is the recommendation
-  std::string reason;                 // one paragraph: how the numbers lead to it
+struct Decision {
+  std::vector<Candidate> candidates;  // merged, in rank order
+  bool recommended = false;           // false: candidates.front() is not a recommendation
+  int exit_code = 0;                  // 0, or 1 when no recommendation can be made
+  double best_availability = NAN;
+  double floor = NAN;                 // the availability the recommendation must reach
+  std::string binding;                // the constraint that binds ("" if none)
+  std::string reason;                 // how the numbers lead to it (or why there is no answer)
 };
 
-// The rule: the best candidate on the objective sets a bar at its mean minus (plus, for
-// recovery) the larger of the half-width of its 95% interval and `tolerance` (availability as a
-// fraction, recovery in seconds); every candidate past the bar is tied with it; among the tied,
-// the lowest cost wins (ties: the better objective, then the lower point index). The others
-// follow by objective. Candidates without a value rank last.
-Ranking rank_candidates(std::vector<Candidate> candidates, TuneObjective objective, double trial_weight,
-                        double load_weight, double tolerance = 0);
+// Label of a candidate: "0.5 s", "0.5 s / none".
+std::string candidate_label(const Candidate& c);
 
-// Candidates from a finished tune sweep's statistics.
-std::vector<Candidate> candidates_from_stats(const sim::SweepStats& stats);
+// Gentler first: the longer cool-down, then the gentler backoff (backoff_candidates() order).
+bool gentler(const Candidate& a, const Candidate& b);
+
+// A percentile-bootstrap 95% interval of the mean of `v` (NaNs skipped), inside [min, max] of the
+// data; deterministic (fixed seed). Used for availability so its interval stays inside [0, 1].
+Estimate bootstrap_mean(const std::vector<double>& v);
+
+// The decision model: merge candidates with identical runs (keeping the gentlest), put those with
+// never-recovered runs and cool-downs longer than the run after the others, set the availability
+// floor max(min_availability, best - max_availability_loss), and recommend the candidate meeting
+// every constraint that sends the fewest attempts in the incident (exact ties: the gentler).
+// run_after_fault_s: how long the run lasts after the fault (for beyond_run).
+Decision decide(std::vector<Candidate> candidates, const TuneLimits& limits, double run_after_fault_s);
 
 // Cool-downs to try given the outage (seconds until a ready endpoint is back) seen in the pilot
-// runs and the scenario's current cool-down: log-spaced from a quarter of the median outage to
+// runs and the scenario's current cool-down: log-spaced from a fortieth of the median outage (at
+// least 0.05 s, so the shortest usually falls below the client's loop period) to
 // four times its 95th percentile, plus the median, the p95 and the current value, 2 significant
 // digits, sorted, without duplicates.
 std::vector<double> default_cooldowns(double outage_p50, double outage_p95, double current);
 
-// The built-in backoff candidates (--backoff): name -> /policies/retry/wait value.
+// The built-in backoff candidates (--backoff), gentlest first: name -> /policies/retry/wait value.
 std::vector<std::pair<std::string, nlohmann::json>> backoff_candidates();
 
-// Runs the pilot, the sweep, ranks, writes OUT/tune.json, prints the recommendation and its
-// evidence. Returns the exit status. (OUT/report.html is written by the caller: app/cmd_tune.cpp.)
+// Runs the pilot, the sweep, decides, writes OUT/tune.json (and the tuned OUT/scenario.json),
+// prints the recommendation and its evidence. Returns the exit status: 0 with a recommendation,
+// 1 without one. (OUT/report.html is written by the caller: app/cmd_tune.cpp.)
 int run_tune(const TuneOptions& options);
 
 }  // namespace chaoslab::app

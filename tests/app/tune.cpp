@@ -1,0 +1,156 @@
+// `chaoslab tune` driven as a process: end to end on the lab3 chaos scenario, the restart-profile
+// property, the effective cool-down, the no-answer cases and input errors. The decision model
+// itself is tested in tests/tune/tune.cpp.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "sweep_process.hpp"
+
+using chaoslab::test::run_chaoslab;
+using chaoslab::test::ScratchDir;
+using chaoslab::test::slurp;
+using nlohmann::json;
+
+namespace {
+
+const std::string kScenario = std::string(CHAOSLAB_SOURCE_DIR) + "/scenarios/lab3-chaos.json";
+
+std::vector<std::string> tune_args(std::vector<std::string> extra, const std::filesystem::path& out,
+                                   const std::string& jobs = "2") {
+  std::vector<std::string> a = {"tune", "-j", jobs, "-q", "-o", out.string()};
+  if (std::find(extra.begin(), extra.end(), "--seeds") == extra.end()) a.insert(a.end(), {"--seeds", "200"});
+  a.insert(a.end(), extra.begin(), extra.end());
+  // The scenario after a --set: the option must not swallow the positional.
+  a.insert(a.end(), {"--set", "/duration_s=120", kScenario});
+  return a;
+}
+
+}  // namespace
+
+TEST_CASE("tune: end to end on the lab3 chaos scenario, reproducible, order-independent, with an apply that reproduces it") {
+  ScratchDir s("tune");
+  const auto a = run_chaoslab(tune_args({"--cooldowns", "0.5,2,8"}, s / "a"), s.dir);
+  REQUIRE(a.exit_code == 0);
+  CHECK(a.err.empty());
+  CHECK(a.out.find("tune: " + kScenario + ": 3 cool-downs x 200 seeds, over the incident: from the fault to 60 s after a ready "
+                   "endpoint is back\n") == 0);
+  CHECK(a.out.find("\nrecommendation: cool-down ") != std::string::npos);
+  CHECK(a.out.find("\nwhy: ") != std::string::npos);
+  CHECK(a.out.find("\nlab ConfigMap (k8s/configmap.yaml):\n  CB_RESET_TIMEOUT: \"") != std::string::npos);
+  CHECK(a.out.find("report: " + (s / "a/report.html").string()) != std::string::npos);
+
+  const json t = json::parse(slurp(s / "a/tune.json"));
+  CHECK(t["format"] == "chaoslab-tune/2");
+  REQUIRE(t["candidates"].size() == 3);
+  CHECK(t["candidates"][0]["rank"] == 1);
+  const json& rec = t["recommendation"];
+  CHECK(rec["cooldown_s"] == t["candidates"][0]["cooldown_s"]);
+  for (const auto& c : t["candidates"]) {
+    CHECK(c["availability"]["n"] == 200);
+    CHECK(c["availability"]["ci95_lo"].get<double>() >= 0);
+    CHECK(c["availability"]["ci95_hi"].get<double>() <= 1);
+  }
+  // A cool-down that is not whole seconds: the ConfigMap gets the nearest whole value, measured.
+  if (rec["cooldown_s"].get<double>() != std::round(rec["cooldown_s"].get<double>())) {
+    CHECK(rec["configmap"]["nearest_whole_availability"]["n"] == 200);
+    CHECK(a.out.find("# the lab reads CB_RESET_TIMEOUT with int(): ") != std::string::npos);
+  }
+  CHECK(slurp(s / "a/report.html").find("Tuning: recommended cool-down") != std::string::npos);
+  CHECK(slurp(s / "a/runs.jsonl").find(",\"tune\":{\"availability\":") != std::string::npos);
+
+  // The same answer, byte for byte, with one job and the candidates in another order.
+  REQUIRE(run_chaoslab(tune_args({"--cooldowns", "8,0.5,2"}, s / "b", "1"), s.dir).exit_code == 0);
+  CHECK(slurp(s / "a/tune.json") == slurp(s / "b/tune.json"));
+  CHECK(slurp(s / "a/runs.jsonl") == slurp(s / "b/runs.jsonl"));
+
+  // The apply command carries the user's --set; DIR/scenario.json runs from anywhere and is the same run.
+  const std::string apply = rec["apply"].get<std::string>();
+  CHECK(apply.find("--set '/duration_s=120' --set '/policies/breaker/reset_timeout=") != std::string::npos);
+  std::vector<std::string> run_args = {"run", kScenario, "--json"};
+  for (const auto& x : t["set"]) run_args.insert(run_args.end(), {"--set", x.get<std::string>()});
+  for (const auto& x : rec["set"]) run_args.insert(run_args.end(), {"--set", x.get<std::string>()});
+  const auto via_flags = run_chaoslab(run_args, s.dir);
+  std::filesystem::create_directories(s / "elsewhere");
+  const auto via_copy = run_chaoslab({"run", (s / "a/scenario.json").string(), "--json"}, s / "elsewhere");
+  REQUIRE(via_flags.exit_code == 0);
+  REQUIRE(via_copy.exit_code == 0);
+  CHECK(via_copy.out == via_flags.out);
+}
+
+TEST_CASE("tune: a slower restart profile never gets a shorter cool-down (the four profiles of sweeps/lab3-cooldown.json)") {
+  ScratchDir s("tune-profiles");
+  std::ifstream in(std::string(CHAOSLAB_SOURCE_DIR) + "/sweeps/lab3-cooldown.json");
+  const json sweep = json::parse(in);
+  const json& profiles = sweep["axes"][1]["profiles"];
+  REQUIRE(profiles.size() == 4);
+  double previous = 0;
+  for (const auto& p : profiles) {
+    std::vector<std::string> extra = {"--cooldowns", "0.5,1,2,5,10,30", "--seeds", "300"};
+    for (const auto& [ptr, value] : p["set"].items()) extra.insert(extra.end(), {"--set", ptr + "=" + value.dump()});
+    const std::string name = p["name"];
+    const auto r = run_chaoslab(tune_args(extra, s / name), s.dir);
+    INFO(name << ": " << r.out);
+    REQUIRE(r.exit_code == 0);
+    const double cd = json::parse(slurp(s / name / "tune.json"))["recommendation"]["cooldown_s"].get<double>();
+    CHECK(cd >= previous);
+    previous = cd;
+  }
+}
+
+TEST_CASE("tune: the cool-down every client runs with, or no answer when the knob changes nothing") {
+  ScratchDir s("tune-noop");
+  // A client with its own breaker block: tune sets its value too, and the apply says so.
+  const std::vector<std::string> own = {"--set", "/clients/0/breaker={\"reset_timeout\": 1.3}", "--cooldowns", "0.5,2,8"};
+  const auto r = run_chaoslab(tune_args(own, s / "own"), s.dir);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("--set '/clients/0/breaker/reset_timeout=") != std::string::npos);
+  // Only the overridden pointer: every candidate runs the same, exit 1, the client named.
+  auto only = own;
+  only.insert(only.end(), {"--pointer", "/policies/breaker/reset_timeout"});
+  const auto n = run_chaoslab(tune_args(only, s / "only"), s.dir);
+  CHECK(n.exit_code == 1);
+  CHECK(n.out.find("\nNo recommendation: all 3 candidates gave identical runs on every seed, so the knob changes nothing in "
+                   "this scenario. /clients/0/breaker/reset_timeout override(s) /policies/breaker/reset_timeout") !=
+        std::string::npos);
+  CHECK(n.out.find("\nrecommendation:") == std::string::npos);
+  CHECK(json::parse(slurp(s / "only/tune.json"))["recommendation"].is_null());
+
+  // Three replicas: no outage, nothing to tune against.
+  const auto three = run_chaoslab(tune_args({"--set", "/kubernetes/replicas=3"}, s / "three"), s.dir);
+  CHECK(three.exit_code == 1);
+  CHECK(three.out.find("no recommendation: there is no outage: a ready endpoint existed throughout all 40 pilot runs") == 0);
+
+  // A client without a breaker: refused, naming it.
+  const auto nb = run_chaoslab(tune_args({"--set", "/clients/-={\"profile\": \"lab3\", \"breaker_enabled\": false}"}, s / "nb"),
+                               s.dir);
+  CHECK(nb.exit_code == 2);
+  CHECK(nb.err == "chaoslab: error: " + kScenario +
+                      ": /clients/1: this client has no circuit breaker (breaker_enabled is false): tune sets the cool-down "
+                      "of every client, so enable its breaker or tune a scenario without it\n");
+}
+
+TEST_CASE("tune: too few seeds is exit 1 with the reason") {
+  ScratchDir s("tune-seeds");
+  const auto r = run_chaoslab(tune_args({"--cooldowns", "0.5,2", "--seeds", "2"}, s / "x"), s.dir);
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("\nNo recommendation: too few seeds to decide: 2 runs per candidate; the decision needs at least 10 "
+                   "(--seeds).\n") != std::string::npos);
+}
+
+TEST_CASE("tune: a scenario without chaos is exit 2 with the reason") {
+  ScratchDir s("tune-errors");
+  const std::string scenario = std::string(CHAOSLAB_SOURCE_DIR) + "/scenarios/lab3-phase-b.json";
+  const auto r = run_chaoslab({"tune", scenario, "--out", (s / "x").string()}, s.dir);
+  CHECK(r.exit_code == 2);
+  CHECK(r.err == "chaoslab: error: " + scenario +
+                     ": /chaos: tune needs a scenario with a chaos experiment: the cool-down is tuned against the recovery it "
+                     "causes\n");
+  const auto bad = run_chaoslab({"tune", scenario, "--seeds", "0"}, s.dir);
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("--seeds: must be a whole number from 1 to 1000000 (got 0)") != std::string::npos);
+}
