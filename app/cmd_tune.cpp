@@ -50,7 +50,7 @@ void add_tune(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<TuneOptions>();
   auto sets = std::make_shared<std::vector<std::string>>();
   auto min_avail = std::make_shared<double>(NAN);
-  auto max_loss = std::make_shared<double>(1.0);
+  auto max_loss = std::make_shared<double>(NAN);
   auto max_load = std::make_shared<double>(NAN);
   auto max_trials = std::make_shared<double>(NAN);
   auto quiet = std::make_shared<bool>(false);
@@ -69,8 +69,8 @@ void add_tune(CLI::App& app, int& exit_code) {
   sub->add_option("--min-availability", *min_avail, "SLO: availability over the incident, percent (e.g. 95)")
       ->check(number_in(0, 100, false, "a percentage from 0 to 100"));
   sub->add_option("--max-availability-loss", *max_loss,
-                  "at most this many percentage points below the best candidate's availability")
-      ->capture_default_str()
+                  "at most this many percentage points below the best candidate's availability (default: 1, "
+                  "or no limit with --min-availability)")
       ->check(number_in(0, 100, false, "percentage points from 0 to 100"));
   sub->add_option("--max-load", *max_load, "at most this many attempts/s on the recovering backend")
       ->check(number_in(0, 1e9, false, "attempts per second, 0 or more"));
@@ -94,14 +94,14 @@ void add_tune(CLI::App& app, int& exit_code) {
   sub->footer(
       "Examples:\n"
       "  chaoslab tune scenarios/lab3-chaos.json --set /duration_s=180 -o tune-out\n"
-      "  chaoslab tune scenarios/lab3-chaos.json --min-availability 40 --max-failed-trials 5 --backoff\n"
+      "  chaoslab tune scenarios/lab3-chaos.json --min-availability 10 --backoff\n"
       "  chaoslab tune scenarios/lab3-chaos.json --cooldowns 0.5,1,2,5,10 --seeds 500 -q");
   sub->callback([o, sets, min_avail, max_loss, max_load, max_trials, quiet, &exit_code] {
     o->sets.clear();
     for (const auto& s : *sets) o->sets.push_back(sim::split_override(s));
     o->limits = TuneLimits{};
     if (!std::isnan(*min_avail)) o->limits.min_availability = *min_avail / 100;
-    o->limits.max_availability_loss = *max_loss / 100;
+    if (!std::isnan(*max_loss)) o->limits.max_availability_loss = *max_loss / 100;
     if (!std::isnan(*max_load)) o->limits.max_load = *max_load;
     if (!std::isnan(*max_trials)) o->limits.max_failed_trials = *max_trials;
     o->progress = !*quiet && ::isatty(STDERR_FILENO) == 1;

@@ -74,6 +74,9 @@ void add_tune_sections(ReportPage& page, const std::string& dir) {
   for (const auto& c : t["candidates"]) {
     std::string notes;
     if (!c["same_as"].empty()) notes = "same runs as " + join(c["same_as"], ", ");
+    const auto unrecovered = c["never_recovered"].get<std::size_t>();
+    if (unrecovered && (c["violates"].empty() || c["violates"][0].get<std::string>().find("never recovered") == std::string::npos))
+      notes += (notes.empty() ? "" : "; ") + std::to_string(unrecovered) + " run(s) never recovered";
     if (!c["violates"].empty()) notes += (notes.empty() ? "" : "; ") + join(c["violates"], "; ");
     table.rows.push_back({std::to_string(c["rank"].get<int>()), cand_label(c), pct_cell(c["availability"]),
                           num_cell(c["attempts"]), num_cell(c["down_attempts"]), num_cell(c["failed_trials"]),

@@ -61,7 +61,7 @@ TEST_CASE("tune: end to end on the lab3 chaos scenario, reproducible, order-inde
     CHECK(a.out.find("# the lab reads CB_RESET_TIMEOUT with int(): ") != std::string::npos);
   }
   CHECK(slurp(s / "a/report.html").find("Tuning: recommended cool-down") != std::string::npos);
-  CHECK(slurp(s / "a/runs.jsonl").find(",\"tune\":{\"availability\":") != std::string::npos);
+  CHECK(slurp(s / "a/runs.jsonl").find(",\"tune\":{\"attempts\":") != std::string::npos);
 
   // The same answer, byte for byte, with one job and the candidates in another order.
   REQUIRE(run_chaoslab(tune_args({"--cooldowns", "8,0.5,2"}, s / "b", "1"), s.dir).exit_code == 0);

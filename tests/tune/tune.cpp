@@ -168,8 +168,10 @@ TEST_CASE("tune decision: too few seeds is no answer, and intervals stay inside 
 }
 
 TEST_CASE("tune candidates span the measured restart timing") {
-  CHECK(default_cooldowns(4.04, 4.12, 1) == std::vector<double>{0.25, 0.43, 0.72, 1, 1.2, 2, 3.4, 4, 4.1, 5.8, 9.8, 16});
+  // Median outage 4.04 s, p95 4.12 s, current 1 s: 1/40 of the median (0.1 s, below the lab client's
+  // 0.3 s loop) to 4x the p95, log-spaced, plus the median, the p95 and the current value.
+  CHECK(default_cooldowns(4.04, 4.12, 1) == std::vector<double>{0.1, 0.19, 0.36, 0.68, 1, 1.3, 2.4, 4, 4.1, 4.6, 8.7, 16});
   const auto tiny = default_cooldowns(0.05, 0.08, 0);
   CHECK(tiny.front() == 0.05);
-  CHECK(tiny.back() == doctest::Approx(0.8));
+  CHECK(tiny.back() == doctest::Approx(0.4));  // at least 8x the shortest
 }

@@ -173,7 +173,21 @@ Decision decide(std::vector<Candidate> cs, const TuneLimits& lim, double run_aft
     c.never_recovered = static_cast<std::size_t>(std::count(c.runs.recovered.begin(), c.runs.recovered.end(), false));
     c.beyond_run = c.cooldown_s >= run_after_fault_s;
   }
-  auto eligible = [](const Candidate& c) { return c.never_recovered == 0 && !c.beyond_run && c.availability.n > 0; };
+  // Runs that never recovered (no ok call after the backend was back, before the run ended) count
+  // against a candidate: only those with the fewest of them can be recommended (normally none).
+  std::size_t fewest_unrecovered = std::numeric_limits<std::size_t>::max();
+  for (const auto& c : merged)
+    if (!c.beyond_run && c.availability.n > 0) fewest_unrecovered = std::min(fewest_unrecovered, c.never_recovered);
+  // More of them than the candidate with the fewest, beyond chance: the upper end of the Wilson 95%
+  // interval of its recovered share is below that candidate's share.
+  auto more_unrecovered = [&](const Candidate& c) {
+    const double n = static_cast<double>(c.runs.recovered.size());
+    if (n == 0 || c.never_recovered <= fewest_unrecovered) return false;
+    const double p = (n - static_cast<double>(c.never_recovered)) / n, z = 1.96;
+    const double upper = (p + z * z / (2 * n) + z * std::sqrt(p * (1 - p) / n + z * z / (4 * n * n))) / (1 + z * z / n);
+    return upper < (n - static_cast<double>(fewest_unrecovered)) / n;
+  };
+  auto eligible = [&](const Candidate& c) { return !more_unrecovered(c) && !c.beyond_run && c.availability.n > 0; };
 
   if (merged.size() == 1 && cs.size() > 1) {
     d.candidates = std::move(merged);
@@ -191,21 +205,23 @@ Decision decide(std::vector<Candidate> cs, const TuneLimits& lim, double run_aft
   if (!best) {
     d.candidates = std::move(merged);
     d.exit_code = 1;
-    d.reason = "No recommendation: no candidate recovered in every run within a cool-down shorter than the run.";
+    d.reason = "No recommendation: no candidate has a cool-down shorter than the run after the fault and runs with values.";
     for (std::size_t i = 0; i < d.candidates.size(); ++i) d.candidates[i].rank = static_cast<int>(i + 1);
     return d;
   }
   d.best_availability = best->availability.mean;
-  const double relative_floor = best->availability.mean - lim.max_availability_loss;
+  // Without an SLO the budget defaults to 1 point; with one, it applies only when given.
+  const double rel_loss = lim.max_availability_loss.value_or(lim.min_availability ? 2.0 : 0.01);
+  const double relative_floor = best->availability.mean - rel_loss;
   d.floor = std::max(relative_floor, lim.min_availability.value_or(0.0));
-  const std::string relative_text = "at most " + format_number(100 * lim.max_availability_loss, 3) +
+  const std::string relative_text = "at most " + format_number(100 * rel_loss, 3) +
                                     " points below the best (" + pct(best->availability.mean) + " at " +
                                     candidate_label(*best) + ")";
   const bool slo_binds = lim.min_availability && *lim.min_availability >= relative_floor;
   const std::string floor_text = slo_binds ? "--min-availability " + pct(*lim.min_availability) : relative_text;
 
   for (auto& c : merged) {
-    if (c.never_recovered) c.violates.push_back(std::to_string(c.never_recovered) + " run(s) never recovered");
+    if (more_unrecovered(c)) c.violates.push_back(std::to_string(c.never_recovered) + " run(s) never recovered");
     if (c.beyond_run) c.violates.push_back("cool-down outlasts the run");
     if (c.availability.n && c.availability.mean < d.floor - 1e-12)
       c.violates.push_back("availability " + pct(c.availability.mean) + " < " + pct(d.floor) + " (" + floor_text + ")");
@@ -246,25 +262,11 @@ Decision decide(std::vector<Candidate> cs, const TuneLimits& lim, double run_aft
     d.candidates = std::move(merged);
     return d;
   }
-  // Enough seeds? The runs must resolve differences of the size of the availability budget: the
-  // paired difference (same seeds) between the best and the recommendation, and between the best
-  // and every candidate near the floor, must be known to within the budget.
-  const double budget = lim.min_availability ? 0.01 : lim.max_availability_loss;
-  const Candidate* best_after = nullptr;
-  for (const auto& c : merged)
-    if (eligible(c) && c.availability.mean == d.best_availability) best_after = &c;
-  const Candidate* loosest = &top;
-  Estimate diff = paired_difference(best_after->runs.availability, top.runs.availability);
-  auto half_of = [](const Estimate& e) { return e.n ? std::max(e.hi - e.mean, e.mean - e.lo) : 0.0; };
-  for (const auto& c : merged) {
-    if (!eligible(c) || std::abs(c.availability.mean - d.floor) > budget) continue;
-    const Estimate e = paired_difference(best_after->runs.availability, c.runs.availability);
-    if (half_of(e) > half_of(diff)) {
-      diff = e;
-      loosest = &c;
-    }
-  }
-  const double half = half_of(diff);
+  // Enough seeds? With the budget below the best as the floor, the runs must resolve differences
+  // of the budget's size: the paired difference (same seeds) between the best and the
+  // recommendation, and between the best and every candidate near the floor, must be known to
+  // within the budget. With an SLO as the floor, the recommendation's own interval must not reach
+  // more than 1 point below it.
   if (top.availability.n < kMinSeeds) {
     d.exit_code = 1;
     d.reason = "No recommendation: too few seeds to decide: " + std::to_string(top.availability.n) +
@@ -272,19 +274,51 @@ Decision decide(std::vector<Candidate> cs, const TuneLimits& lim, double run_aft
     d.candidates = std::move(merged);
     return d;
   }
-  if (!(half <= budget)) {
-    d.exit_code = 1;
-    const std::size_t need = std::max<std::size_t>(
+  auto half_of = [](const Estimate& e) { return e.n ? std::max(e.hi - e.mean, e.mean - e.lo) : 0.0; };
+  auto seeds_needed = [&](double half, double allowed) {
+    return std::to_string(std::max<std::size_t>(
         kMinSeeds, static_cast<std::size_t>(std::ceil(static_cast<double>(top.availability.n) *
-                                                      std::pow(std::max(half, 1e-9) / budget, 2) * 1.2)));
-    d.reason = "No recommendation: too few seeds to decide. " + std::to_string(top.availability.n) +
-               " runs give the availability difference between " + candidate_label(*best_after) + " (the best) and " +
-               candidate_label(*loosest) + " as " + format_number(100 * diff.mean, 3) + " points [" +
-               format_number(100 * diff.lo, 3) + ", " + format_number(100 * diff.hi, 3) + "]; the decision needs it within +/-" +
-               format_number(100 * budget, 3) + " points (the availability budget). Run at least " +
-               std::to_string(need) + " --seeds.";
-    d.candidates = std::move(merged);
-    return d;
+                                                      std::pow(std::max(half, 1e-9) / allowed, 2) * 1.2))));
+  };
+  if (slo_binds) {
+    constexpr double kSloSlack = 0.01;
+    if (top.availability.lo < d.floor - kSloSlack) {
+      d.exit_code = 1;
+      d.reason = "No recommendation: too few seeds to decide. " + std::to_string(top.availability.n) + " runs give " +
+                 candidate_label(top) + " an availability of " + pct(top.availability) + ", which reaches more than 1 point below " +
+                 floor_text + ". Run at least " +
+                 seeds_needed(half_of(top.availability), half_of(top.availability) - (top.availability.lo - (d.floor - kSloSlack))) +
+                 " --seeds.";
+      d.candidates = std::move(merged);
+      return d;
+    }
+  } else {
+    const double budget = rel_loss;
+    const Candidate* best_after = nullptr;
+    for (const auto& c : merged)
+      if (eligible(c) && c.availability.mean == d.best_availability) best_after = &c;
+    const Candidate* loosest = &top;
+    Estimate diff = paired_difference(best_after->runs.availability, top.runs.availability);
+    for (const auto& c : merged) {
+      if (!eligible(c) || std::abs(c.availability.mean - d.floor) > budget) continue;
+      const Estimate e = paired_difference(best_after->runs.availability, c.runs.availability);
+      if (half_of(e) > half_of(diff)) {
+        diff = e;
+        loosest = &c;
+      }
+    }
+    const double half = half_of(diff);
+    if (!(half <= budget)) {
+      d.exit_code = 1;
+      d.reason = "No recommendation: too few seeds to decide. " + std::to_string(top.availability.n) +
+                 " runs give the availability difference between " + candidate_label(*best_after) + " (the best) and " +
+                 candidate_label(*loosest) + " as " + format_number(100 * diff.mean, 3) + " points [" +
+                 format_number(100 * diff.lo, 3) + ", " + format_number(100 * diff.hi, 3) +
+                 "]; the decision needs it within +/-" + format_number(100 * budget, 3) +
+                 " points (the availability budget). Run at least " + seeds_needed(half, budget) + " --seeds.";
+      d.candidates = std::move(merged);
+      return d;
+    }
   }
   d.recommended = true;
   // The binding constraint: what stops a candidate that sends fewer attempts.
@@ -314,6 +348,10 @@ Decision decide(std::vector<Candidate> cs, const TuneLimits& lim, double run_aft
   } else {
     reason += " No constraint binds: no candidate sends fewer attempts.";
   }
+  if (top.never_recovered > 0)
+    reason += " Note: " + std::to_string(top.never_recovered) + " of its " + std::to_string(top.runs.recovered.size()) +
+              " runs had no successful call after the backend was back (the fewest of any candidate: " +
+              std::to_string(fewest_unrecovered) + "); the run may end too soon after the fault (--set /duration_s).";
   if (top.open_healthy_s.n)
     reason += " Its breaker stays OPEN on the recovered backend for " + num(top.open_healthy_s, " s") + " per run (" +
               num(top.rejected_healthy) + " calls rejected).";
@@ -605,7 +643,8 @@ int run_tune(const TuneOptions& opt) {
     if (!c.backoff.empty()) j["backoff"] = c.backoff;
     cands.push_back(j);
   }
-  json limits = {{"max_availability_loss", opt.limits.max_availability_loss}};
+  json limits = json::object();
+  if (opt.limits.max_availability_loss) limits["max_availability_loss"] = *opt.limits.max_availability_loss;
   if (opt.limits.min_availability) limits["min_availability"] = *opt.limits.min_availability;
   if (opt.limits.max_load) limits["max_load"] = *opt.limits.max_load;
   if (opt.limits.max_failed_trials) limits["max_failed_trials"] = *opt.limits.max_failed_trials;
@@ -656,6 +695,8 @@ int run_tune(const TuneOptions& opt) {
       for (const auto& s : c.same_as) notes += " " + s;
       notes += "; ";
     }
+    if (c.never_recovered && (c.violates.empty() || c.violates.front().find("never recovered") == std::string::npos))
+      notes += std::to_string(c.never_recovered) + " run(s) never recovered; ";
     for (const auto& v : c.violates) notes += v + "; ";
     if (notes.size() >= 2) notes.resize(notes.size() - 2);
     std::printf("%4d%s %10s %-*s %-24s %9s %8s %7s %8s %8s %6s %s\n", c.rank,

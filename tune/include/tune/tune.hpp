@@ -17,7 +17,8 @@ namespace chaoslab::app {
 // What the user asks of the recommendation. Availability is a fraction (0.99 = 99%).
 struct TuneLimits {
   std::optional<double> min_availability;  // an SLO over the incident
-  double max_availability_loss = 0.01;      // at most this far below the best candidate
+  // At most this far below the best candidate; unset: 0.01 without min_availability, no limit with it.
+  std::optional<double> max_availability_loss;
   std::optional<double> max_load;           // attempts/s on the recovering backend
   std::optional<double> max_failed_trials;  // failed half-open trials per incident
 };
