@@ -119,10 +119,12 @@ void add_tune_sections(ReportPage& page, const std::string& dir) {
     if (band && t["availability_floor"].is_number())
       layers.push_back({{"data", {{"values", json::array({{{"floor", round_to(t["availability_floor"].get<double>(), 6)}}})}}},
                         {"mark", {{"type", "rule"}, {"color", "#d62828"}, {"strokeDash", json::array({2, 2})}}},
-                        {"encoding", {{"y", {{"field", "floor"}, {"type", "quantitative"}}}}}});
+                        {"encoding", {{"y", {{"field", "floor"}, {"type", "quantitative"}}},
+                                      {"x", {{"value", 0}}}, {"x2", {{"value", 300}}}}}});
     layers.push_back({{"data", {{"values", rules}}},
                       {"mark", {{"type", "rule"}, {"strokeDash", json::array({4, 3})}, {"color", "#52606d"}}},
-                      {"encoding", {{"x", {{"field", "at"}, {"type", "quantitative"}}}}}});
+                      {"encoding", {{"x", {{"field", "at"}, {"type", "quantitative"}}}, {"y", {{"value", 0}}},
+                                    {"y2", {{"value", 220}}}}}});
     return json{{"width", 300},
                 {"height", 220},
                 {"data", {{"values", points}}},
