@@ -3,8 +3,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -12,6 +14,7 @@
 #include <exception>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -128,21 +131,36 @@ RunRange shard_range(std::size_t runs, int index, int count) {
   return {runs * i / n, runs * (i + 1) / n};
 }
 
+namespace {
+
+void append_number(std::string& out, std::uint64_t v) {
+  char buf[24];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
+}  // namespace
+
+void append_run_line(std::string& out, std::size_t run, std::size_t point, std::uint64_t seed,
+                     std::string_view params_json, std::string_view summary_json) {
+  out += "{\"run\":";
+  append_number(out, run);
+  out += ",\"point\":";
+  append_number(out, point);
+  out += ",\"seed\":";
+  append_number(out, seed);
+  out += ",\"params\":";
+  out += params_json;
+  out += ",\"summary\":";
+  out += summary_json;
+  out += "}\n";
+}
+
 std::string run_line(std::size_t run, std::size_t point, std::uint64_t seed, const std::string& params_json,
                      const std::string& summary_json) {
   std::string line;
-  line.reserve(64 + params_json.size() + summary_json.size());
-  line += "{\"run\":";
-  line += std::to_string(run);
-  line += ",\"point\":";
-  line += std::to_string(point);
-  line += ",\"seed\":";
-  line += std::to_string(seed);
-  line += ",\"params\":";
-  line += params_json;
-  line += ",\"summary\":";
-  line += summary_json;
-  line += "}\n";
+  line.reserve(80 + params_json.size() + summary_json.size());
+  append_run_line(line, run, point, seed, params_json, summary_json);
   return line;
 }
 
@@ -254,20 +272,45 @@ SweepResult run_sweep(const SweepSpec& spec, const SweepModel& model, const Swee
 
   AppendFile out(runs_path);
   const std::size_t todo_first = range.first + done;
+  // summary.csv of this directory's runs (a shard summarises its part; merge summarises all),
+  // aggregated as the runs are written. A resumed sweep's earlier runs are only in the file: it
+  // is read back then.
+  std::optional<SweepStatsBuilder> stats;
+  if (done == 0) {
+    std::vector<std::string> axes;
+    for (const auto& a : manifest["axes"]) axes.push_back(a.at("name").get<std::string>());
+    stats.emplace(std::move(axes));
+  }
   if (todo_first < range.end) {
     std::vector<std::string> params_text(points.size());
     for (std::size_t p = 0; p < points.size(); ++p) params_text[p] = point_params(spec, points[p]).dump();
 
+    // Run r's line and metrics go to slot r % window, owned by the worker of run r until it is
+    // marked ready, then by the writer until `written` passes r. Slots keep their buffers (no
+    // allocation per run once warm) and sit on their own cache lines (workers fill neighbours).
+    struct alignas(128) Slot {
+      std::string line;
+      RunMetrics metrics;
+    };
     const std::size_t window = opts.window > 0 ? opts.window : static_cast<std::size_t>(256 * jobs);
-    std::vector<std::string> slots(window);
+    // The writer sleeps until half a window is ready in order (one wake-up and one write per
+    // batch, not per run), so workers rarely wait for room.
+    const std::size_t batch_runs = std::max<std::size_t>(1, window / 2);
+    std::vector<Slot> slots(window);
     std::vector<char> ready(window, 0);
     std::mutex mu;
-    std::condition_variable slot_ready;   // writer waits for the next run in order
+    std::condition_variable slot_ready;   // writer waits for the runs of its next batch
     std::condition_variable slot_free;    // workers wait for room in the window
     std::size_t written = todo_first;     // every run below this is in the file
+    std::size_t want = todo_first;        // the last run of the batch the writer waits for
+    bool writer_waiting = false;
     bool abort = false;
     std::exception_ptr failure;
     std::atomic<std::size_t> next{todo_first};
+    std::atomic<std::size_t> written_hint{todo_first};  // `written`, read without the lock
+    std::atomic<bool> aborted{false};
+    // Under mu: the writer's wake-up condition.
+    auto batch_ready = [&] { return abort || (ready[written % window] && ready[want % window]); };
 
     auto worker = [&] {
       std::size_t prepared_point = static_cast<std::size_t>(-1);
@@ -276,10 +319,12 @@ SweepResult run_sweep(const SweepSpec& spec, const SweepModel& model, const Swee
         for (;;) {
           const std::size_t r = next.fetch_add(1);
           if (r >= range.end) return;
-          {
+          if (r >= written_hint.load(std::memory_order_acquire) + window) {
             std::unique_lock lock(mu);
             slot_free.wait(lock, [&] { return abort || r < written + window; });
             if (abort) return;
+          } else if (aborted.load(std::memory_order_relaxed)) {
+            return;
           }
           const std::size_t p = r / seeds;
           if (p != prepared_point) {
@@ -287,19 +332,25 @@ SweepResult run_sweep(const SweepSpec& spec, const SweepModel& model, const Swee
             prepared_point = p;
           }
           const std::uint64_t seed = spec.first_seed + r % seeds;
-          std::string line = run_line(r, p, seed, params_text[p], run->run(seed));
+          const std::string summary = run->run(seed);
+          Slot& slot = slots[r % window];
+          scan_run_metrics(summary, slot.metrics);
+          slot.line.clear();
+          append_run_line(slot.line, r, p, seed, params_text[p], summary);
+          bool wake = false;
           {
             std::lock_guard lock(mu);
-            slots[r % window] = std::move(line);
             ready[r % window] = 1;
+            wake = writer_waiting && batch_ready();
           }
-          slot_ready.notify_one();
+          if (wake) slot_ready.notify_one();
         }
       } catch (...) {
         {
           std::lock_guard lock(mu);
           if (!failure) failure = std::current_exception();
           abort = true;
+          aborted = true;
         }
         slot_ready.notify_all();
         slot_free.notify_all();
@@ -314,19 +365,27 @@ SweepResult run_sweep(const SweepSpec& spec, const SweepModel& model, const Swee
     std::exception_ptr io_failure;
     std::string batch;
     while (written < range.end) {
-      batch.clear();
       std::size_t upto = written;
       {
         std::unique_lock lock(mu);
-        slot_ready.wait(lock, [&] { return ready[written % window] || abort; });
+        want = std::min(written + batch_runs, range.end) - 1;
+        writer_waiting = true;
+        slot_ready.wait(lock, batch_ready);
+        writer_waiting = false;
         // Take every run that is ready in order; a failed run ends the file before itself.
-        while (upto < range.end && ready[upto % window]) {
-          batch += slots[upto % window];
-          slots[upto % window].clear();
-          ready[upto % window] = 0;
-          ++upto;
-        }
+        while (upto < range.end && upto - written < window && ready[upto % window]) ++upto;
         if (upto == written && abort) break;
+      }
+      // The slots of [written, upto) are the writer's until `written` moves: no lock needed.
+      batch.clear();
+      for (std::size_t r = written; r < upto; ++r) {
+        const Slot& slot = slots[r % window];
+        batch += slot.line;
+        if (stats) {
+          const std::size_t p = r / seeds;
+          if (stats->new_point(p)) stats->begin_point(p, json::parse(params_text[p]));
+          stats->add_run(slot.metrics);
+        }
       }
       try {
         out.write_all(batch);
@@ -334,10 +393,15 @@ SweepResult run_sweep(const SweepSpec& spec, const SweepModel& model, const Swee
         io_failure = std::current_exception();
         std::lock_guard lock(mu);
         abort = true;
+        aborted = true;
       }
       {
         std::lock_guard lock(mu);
-        if (!io_failure) written = upto;
+        if (!io_failure) {
+          for (std::size_t r = written; r < upto; ++r) ready[r % window] = 0;
+          written = upto;
+          written_hint.store(upto, std::memory_order_release);
+        }
       }
       slot_free.notify_all();
       if (io_failure) break;
@@ -350,10 +414,9 @@ SweepResult run_sweep(const SweepSpec& spec, const SweepModel& model, const Swee
     progress.update(written - range.first, true);
   }
 
-  // summary.csv of this directory's runs (a shard summarises its part; merge summarises all).
-  const SweepStats stats = summarize_sweep(dir);
+  const SweepStats summary = stats ? stats->finish() : summarize_sweep(dir);
   std::ostringstream csv;
-  write_summary_csv(stats, csv);
+  write_summary_csv(summary, csv);
   write_file_atomic(summary_path, csv.str());
   result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return result;

@@ -1,6 +1,7 @@
 #include "sim/sweep_stats.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -84,6 +85,246 @@ std::string param_cell(const json& v) {
   return csv_cell(v.dump());
 }
 
+
+// A reader of just enough JSON to collect the numeric leaves as flatten() does: objects are
+// walked, arrays, strings, booleans and nulls skipped. Returns false on anything it does not
+// handle exactly as nlohmann would (escaped keys, malformed text): the caller then uses the DOM.
+class MetricScan {
+ public:
+  MetricScan(std::string_view s, RunMetrics& out) : s_(s), out_(out) {}
+
+  bool run() {
+    if (!value(0, true, false)) return false;
+    ws();
+    if (i_ != s_.size()) return false;
+    if (has_ok_ && has_total_ && total_ > 0) {
+      out_.names += "success_rate\n";
+      out_.values.push_back(ok_ / total_);
+    }
+    return true;
+  }
+
+ private:
+  void ws() {
+    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r')) ++i_;
+  }
+
+  // `calls`: this value is the top-level "calls" object (its ok and total give success_rate).
+  bool value(int depth, bool emit, bool calls) {
+    ws();
+    if (i_ >= s_.size()) return false;
+    const char c = s_[i_];
+    if (c == '{') return object(depth, emit, calls);
+    if (c == '[') return array(depth);
+    if (c == '"') return skip_string();
+    if (c == 't' || c == 'f' || c == 'n') return literal();
+    return number(emit, calls);
+  }
+
+  bool object(int depth, bool emit, bool calls) {
+    ++i_;
+    ws();
+    if (i_ < s_.size() && s_[i_] == '}') {
+      ++i_;
+      return true;
+    }
+    for (;;) {
+      ws();
+      if (i_ >= s_.size() || s_[i_] != '"') return false;
+      const std::size_t start = i_ + 1;
+      const std::size_t end = s_.find('"', start);
+      if (end == std::string_view::npos) return false;
+      const std::string_view key = s_.substr(start, end - start);
+      if (key.find('\\') != std::string_view::npos) return false;
+      i_ = end + 1;
+      ws();
+      if (i_ >= s_.size() || s_[i_] != ':') return false;
+      ++i_;
+      const std::size_t keep = path_.size();
+      if (!path_.empty()) path_ += '.';
+      path_ += key;
+      member_ = calls ? (key == "ok" ? 1 : key == "total" ? 2 : 0) : 0;
+      if (!value(depth + 1, emit, depth == 0 && key == "calls")) return false;
+      path_.resize(keep);
+      ws();
+      if (i_ >= s_.size()) return false;
+      if (s_[i_] == ',') {
+        ++i_;
+        continue;
+      }
+      if (s_[i_] != '}') return false;
+      ++i_;
+      return true;
+    }
+  }
+
+  bool array(int depth) {
+    ++i_;
+    ws();
+    if (i_ < s_.size() && s_[i_] == ']') {
+      ++i_;
+      return true;
+    }
+    for (;;) {
+      if (!value(depth + 1, false, false)) return false;
+      ws();
+      if (i_ >= s_.size()) return false;
+      if (s_[i_] == ',') {
+        ++i_;
+        continue;
+      }
+      if (s_[i_] != ']') return false;
+      ++i_;
+      return true;
+    }
+  }
+
+  bool skip_string() {
+    for (++i_; i_ < s_.size(); ++i_) {
+      if (s_[i_] == '\\') {
+        ++i_;
+      } else if (s_[i_] == '"') {
+        ++i_;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  bool literal() {
+    for (std::string_view lit : {"true", "false", "null"})
+      if (s_.substr(i_, lit.size()) == lit) {
+        i_ += lit.size();
+        return true;
+      }
+    return false;
+  }
+
+  // As nlohmann: a token without '.', 'e' or 'E' that fits a 64-bit integer is that integer;
+  // anything else is the correctly rounded double (std::from_chars rounds as strtod does).
+  bool number(bool emit, bool /*calls*/) {
+    const std::size_t start = i_;
+    bool integer = true;
+    while (i_ < s_.size()) {
+      const char c = s_[i_];
+      if ((c >= '0' && c <= '9') || c == '-' || c == '+') {
+        ++i_;
+      } else if (c == '.' || c == 'e' || c == 'E') {
+        integer = false;
+        ++i_;
+      } else {
+        break;
+      }
+    }
+    if (i_ == start) return false;
+    const char* first = s_.data() + start;
+    const char* last = s_.data() + i_;
+    if (*first == '+' || (*first == '-' && (last - first == 1 || !(first[1] >= '0' && first[1] <= '9')))) return false;
+    double v = 0;
+    bool done = false;
+    if (integer) {
+      if (*first == '-') {
+        std::int64_t n = 0;
+        const auto r = std::from_chars(first, last, n);
+        if (r.ec == std::errc() && r.ptr == last) v = static_cast<double>(n), done = true;
+      } else {
+        std::uint64_t n = 0;
+        const auto r = std::from_chars(first, last, n);
+        if (r.ec == std::errc() && r.ptr == last) v = static_cast<double>(n), done = true;
+      }
+    }
+    if (!done) {
+      const auto r = std::from_chars(first, last, v);
+      if (r.ec != std::errc() || r.ptr != last) return false;
+    }
+    if (member_ == 1) has_ok_ = true, ok_ = v;
+    if (member_ == 2) has_total_ = true, total_ = v;
+    member_ = 0;
+    if (emit && path_ != "seed") {
+      out_.names += path_;
+      out_.names += '\n';
+      out_.values.push_back(v);
+    }
+    return true;
+  }
+
+  std::string_view s_;
+  RunMetrics& out_;
+  std::size_t i_ = 0;
+  std::string path_;
+  int member_ = 0;  // the value being read is calls.ok (1) or calls.total (2)
+  bool has_ok_ = false, has_total_ = false;
+  double ok_ = 0, total_ = 0;
+};
+
+}  // namespace
+
+void scan_run_metrics(std::string_view summary_json, RunMetrics& out) {
+  out.names.clear();
+  out.values.clear();
+  if (MetricScan(summary_json, out).run()) return;
+  out.names.clear();
+  out.values.clear();
+  for (const auto& [name, v] : run_metrics(json::parse(summary_json))) {
+    out.names += name;
+    out.names += '\n';
+    out.values.push_back(v);
+  }
+}
+
+SweepStatsBuilder::SweepStatsBuilder(std::vector<std::string> axes) { stats_.axes = std::move(axes); }
+
+void SweepStatsBuilder::begin_point(std::size_t point, json params) {
+  finish_point();
+  current_.point = point;
+  current_.params = std::move(params);
+  have_point_ = true;
+}
+
+const SweepStatsBuilder::Shape& SweepStatsBuilder::shape_of(const std::string& names) {
+  for (const Shape& s : shapes_)
+    if (s.names == names) return s;
+  Shape s;
+  s.names = names;
+  for (std::size_t at = 0; at < names.size();) {
+    const std::size_t nl = names.find('\n', at);
+    s.columns.push_back(&values_[names.substr(at, nl - at)]);
+    at = nl + 1;
+  }
+  // A few shapes occur (recovery null or not, latency without successes); more would mean a
+  // model with free-form summaries: then keep the newest.
+  if (shapes_.size() >= 16) shapes_.erase(shapes_.begin());
+  shapes_.push_back(std::move(s));
+  return shapes_.back();
+}
+
+void SweepStatsBuilder::add_run(const RunMetrics& m) {
+  current_.runs += 1;
+  stats_.runs += 1;
+  const Shape& shape = shape_of(m.names);
+  for (std::size_t k = 0; k < m.values.size(); ++k) shape.columns[k]->push_back(m.values[k]);
+}
+
+void SweepStatsBuilder::finish_point() {
+  if (!have_point_) return;
+  for (auto& [name, v] : values_)
+    if (!v.empty()) {
+      current_.metrics[name] = describe(name, v);
+      v.clear();
+    }
+  stats_.points.push_back(std::move(current_));
+  current_ = PointStats{};
+  have_point_ = false;
+}
+
+SweepStats SweepStatsBuilder::finish() {
+  finish_point();
+  stats_.metrics.clear();
+  for (const auto& [name, v] : values_) stats_.metrics.push_back(name);
+  return std::move(stats_);
+}
+
+namespace {
 }  // namespace
 
 std::vector<std::pair<std::string, double>> run_metrics(const json& summary) {
@@ -140,19 +381,8 @@ SweepStats summarize_sweep(const std::filesystem::path& dir) {
   const auto runs_path = dir / "runs.jsonl";
   std::ifstream in(runs_path);
   if (!in) throw ConfigError(runs_path.string() + ": cannot read");
-  std::set<std::string> names;
-  std::map<std::string, std::vector<double>> values;
-  PointStats current;
-  bool have_point = false;
-  auto finish_point = [&] {
-    if (!have_point) return;
-    for (auto& [name, v] : values)
-      if (!v.empty()) current.metrics[name] = describe(name, v);
-    stats.points.push_back(std::move(current));
-    current = PointStats{};
-    values.clear();
-  };
-
+  SweepStatsBuilder builder(std::move(stats.axes));
+  RunMetrics metrics;
   std::string line;
   std::size_t line_no = 0;
   while (std::getline(in, line)) {
@@ -162,22 +392,17 @@ SweepStats summarize_sweep(const std::filesystem::path& dir) {
     if (j.is_discarded() || !j.is_object() || !j.contains("point") || !j.contains("summary"))
       throw ConfigError(runs_path.string() + ":" + std::to_string(line_no) + ": not a sweep run line");
     const auto point = j["point"].get<std::size_t>();
-    if (!have_point || point != current.point) {
-      finish_point();
-      current.point = point;
-      current.params = j.value("params", json::object());
-      have_point = true;
+    if (builder.new_point(point)) builder.begin_point(point, j.value("params", json::object()));
+    metrics.names.clear();
+    metrics.values.clear();
+    for (const auto& [name, v] : run_metrics(j["summary"])) {
+      metrics.names += name;
+      metrics.names += '\n';
+      metrics.values.push_back(v);
     }
-    current.runs += 1;
-    stats.runs += 1;
-    for (auto& [name, v] : run_metrics(j["summary"])) {
-      values[name].push_back(v);
-      names.insert(name);
-    }
+    builder.add_run(metrics);
   }
-  finish_point();
-  stats.metrics.assign(names.begin(), names.end());
-  return stats;
+  return builder.finish();
 }
 
 void write_summary_csv(const SweepStats& stats, std::ostream& out) {

@@ -10,6 +10,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/sweep_spec.hpp"
@@ -70,6 +71,9 @@ RunRange shard_range(std::size_t runs, int index, int count);
 SweepResult run_sweep(const SweepSpec& spec, const SweepModel& model, const SweepOptions& opts);
 
 // One runs.jsonl line: {"run":R,"point":P,"seed":S,"params":{...},"summary":{...}}\n
+// append_run_line() appends it to `out` (the runner reuses one buffer per slot).
+void append_run_line(std::string& out, std::size_t run, std::size_t point, std::uint64_t seed,
+                     std::string_view params_json, std::string_view summary_json);
 std::string run_line(std::size_t run, std::size_t point, std::uint64_t seed, const std::string& params_json,
                      const std::string& summary_json);
 

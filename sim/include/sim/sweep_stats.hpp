@@ -8,6 +8,7 @@
 #include <iosfwd>
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -44,6 +45,44 @@ struct SweepStats {
 // "recovery.time_to_closed_s"; "seed" excluded) plus derived ones: success_rate = calls.ok /
 // calls.total.
 std::vector<std::pair<std::string, double>> run_metrics(const nlohmann::json& summary);
+
+// run_metrics() read straight from a summary's JSON text, without a DOM: the same names and the
+// same values to the bit (integers through their integer value, decimals correctly rounded as
+// nlohmann's parser rounds them). `names` holds each name followed by '\n'. Reuse one object: once
+// warm, a scan allocates nothing. Falls back to the DOM for text it does not handle (escaped keys).
+struct RunMetrics {
+  std::string names;
+  std::vector<double> values;
+};
+void scan_run_metrics(std::string_view summary_json, RunMetrics& out);
+
+// Builds SweepStats from runs given in run order (points contiguous, as runs.jsonl holds them):
+// the one aggregation behind summarize_sweep() and the sweep runner's summary of the runs it
+// has just run, so both give the same summary.csv.
+class SweepStatsBuilder {
+ public:
+  explicit SweepStatsBuilder(std::vector<std::string> axes);
+  // True when a run of `point` starts a new point: call begin_point() before add_run().
+  bool new_point(std::size_t point) const { return !have_point_ || point != current_.point; }
+  void begin_point(std::size_t point, nlohmann::json params);
+  void add_run(const RunMetrics& m);
+  SweepStats finish();
+
+ private:
+  struct Shape {  // a set of metric names seen before, and where each one's values go
+    std::string names;
+    std::vector<std::vector<double>*> columns;
+  };
+  void finish_point();
+  const Shape& shape_of(const std::string& names);
+
+  SweepStats stats_;
+  PointStats current_;
+  bool have_point_ = false;
+  // Kept across points (emptied, not erased) so the shapes' column pointers stay valid.
+  std::map<std::string, std::vector<double>> values_;
+  std::vector<Shape> shapes_;
+};
 
 // Time-like metrics (names ending in _s or _ms, and everything under latency_ms.) get quantiles.
 bool metric_has_quantiles(const std::string& name);
