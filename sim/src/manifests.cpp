@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
+#include <mutex>
 #include <set>
 
 #include "policies/error.hpp"
@@ -295,11 +297,61 @@ Manifests read_checked(const std::vector<fs::path>& paths, const std::string& de
 
 }  // namespace
 
+namespace {
+
+// A sweep or a tune loads one scenario per point, each naming the same few manifests; parsing
+// them (yaml-cpp) cost more than a thousand simulated runs. A successful read is kept and reused
+// while every file it read still holds the same bytes: re-reading a few small files is cheap,
+// re-parsing them is not. Errors are never cached.
+struct CachedRead {
+  std::vector<fs::path> paths;
+  std::string deployment;
+  std::vector<std::string> bytes;  // of m.files, in order
+  Manifests m;
+};
+
+std::optional<std::string> file_bytes(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) return std::nullopt;
+  return s;
+}
+
+std::mutex cache_mu;
+std::vector<CachedRead> cache;  // the newest last; a handful at most
+
+bool unchanged(const CachedRead& c) {
+  for (std::size_t i = 0; i < c.m.files.size(); ++i) {
+    const auto now = file_bytes(c.m.files[i]);
+    if (!now || *now != c.bytes[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 Manifests read_manifests(const std::vector<fs::path>& paths, const std::string& deployment) {
+  {
+    std::lock_guard lock(cache_mu);
+    for (const auto& c : cache)
+      if (c.paths == paths && c.deployment == deployment && unchanged(c)) return c.m;
+  }
   // Every yaml-cpp call above is guarded; this is the backstop, so that a case missed there is
   // still an error naming the files rather than an uncaught exception.
   try {
-    return read_checked(paths, deployment);
+    CachedRead c{paths, deployment, {}, read_checked(paths, deployment)};
+    // The bytes are read just after the parse: a file rewritten during those microseconds keeps
+    // its earlier parse in this process (as a sweep that had started reading it would).
+    for (const auto& f : c.m.files) {
+      auto b = file_bytes(f);
+      if (!b) return c.m;
+      c.bytes.push_back(std::move(*b));
+    }
+    std::lock_guard lock(cache_mu);
+    if (cache.size() >= 8) cache.erase(cache.begin());
+    cache.push_back(c);
+    return c.m;
   } catch (const YAML::Exception& e) {
     std::string files;
     for (const auto& p : paths) {
