@@ -1,6 +1,7 @@
 #include "policies/run_summary.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -176,16 +177,25 @@ void key(std::string& out, const char* k) {
 
 void num(std::string& out, const char* k, std::uint64_t v) {
   key(out, k);
-  out += std::to_string(v);
+  char buf[24];
+  out.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
 }
 
 void fixed(std::string& out, const char* k, double v, int decimals) {
   key(out, k);
-  char buf[64];
   // Tiny negative values from subtraction print as 0, not -0.000.
   if (std::fabs(v) < 0.5 * std::pow(10.0, -decimals)) v = 0;
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  out += buf;
+  // std::to_chars prints exactly what printf("%.*f") prints in the C locale, without the locale
+  // and format-string machinery; a value too long for the buffer falls back to printf.
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, decimals);
+  if (r.ec == std::errc()) {
+    out.append(buf, r.ptr);
+    return;
+  }
+  std::vector<char> big(400);
+  std::snprintf(big.data(), big.size(), "%.*f", decimals, v);
+  out += big.data();
 }
 
 void fixed(std::string& out, const char* k, const std::optional<double>& v, int decimals) {
@@ -214,7 +224,9 @@ void counts(std::string& out, const char* k, const OutcomeCounts& c, bool calls)
 }  // namespace
 
 std::string RunSummary::to_json() const {
-  std::string out = "{";
+  std::string out;
+  out.reserve(640);  // a lab3 summary is about 600 bytes: one allocation
+  out += '{';
   num(out, "seed", seed);
   fixed(out, "virtual_seconds", virtual_seconds, 6);
   num(out, "events", events);
