@@ -128,6 +128,9 @@ class MetricScan {
       ++i_;
       return true;
     }
+    // The keys of this object: a repeated key (nlohmann keeps the last value) goes to the DOM.
+    std::string_view keys[64];
+    std::size_t n_keys = 0;
     for (;;) {
       ws();
       if (i_ >= s_.size() || s_[i_] != '"') return false;
@@ -135,7 +138,10 @@ class MetricScan {
       const std::size_t end = s_.find('"', start);
       if (end == std::string_view::npos) return false;
       const std::string_view key = s_.substr(start, end - start);
-      if (key.find('\\') != std::string_view::npos) return false;
+      if (!plain(key) || n_keys == std::size(keys)) return false;
+      for (std::size_t k = 0; k < n_keys; ++k)
+        if (keys[k] == key) return false;
+      keys[n_keys++] = key;
       i_ = end + 1;
       ws();
       if (i_ >= s_.size() || s_[i_] != ':') return false;
@@ -159,6 +165,7 @@ class MetricScan {
   }
 
   bool array(int depth) {
+    member_ = 0;  // calls.ok as an array is not a number
     ++i_;
     ws();
     if (i_ < s_.size() && s_[i_] == ']') {
@@ -179,16 +186,44 @@ class MetricScan {
     }
   }
 
+  // Text nlohmann takes as it is: no escapes, control characters or non-ASCII bytes (which it
+  // would decode or check as UTF-8); anything else goes to the DOM.
+  static bool plain(std::string_view t) {
+    for (const char c : t)
+      if (c == '\\' || static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x80) return false;
+    return true;
+  }
+
   bool skip_string() {
-    for (++i_; i_ < s_.size(); ++i_) {
-      if (s_[i_] == '\\') {
-        ++i_;
-      } else if (s_[i_] == '"') {
-        ++i_;
-        return true;
-      }
+    const std::size_t end = s_.find('"', i_ + 1);
+    if (end == std::string_view::npos || !plain(s_.substr(i_ + 1, end - i_ - 1))) return false;
+    i_ = end + 1;
+    return true;
+  }
+
+  // JSON's number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+  static bool json_number(const char* p, const char* end) {
+    auto digits = [&] {
+      const char* from = p;
+      while (p < end && *p >= '0' && *p <= '9') ++p;
+      return p > from;
+    };
+    if (p < end && *p == '-') ++p;
+    if (p < end && *p == '0') {
+      ++p;
+    } else if (!digits()) {
+      return false;
     }
-    return false;
+    if (p < end && *p == '.') {
+      ++p;
+      if (!digits()) return false;
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+      ++p;
+      if (p < end && (*p == '+' || *p == '-')) ++p;
+      if (!digits()) return false;
+    }
+    return p == end;
   }
 
   bool literal() {
@@ -219,7 +254,7 @@ class MetricScan {
     if (i_ == start) return false;
     const char* first = s_.data() + start;
     const char* last = s_.data() + i_;
-    if (*first == '+' || (*first == '-' && (last - first == 1 || !(first[1] >= '0' && first[1] <= '9')))) return false;
+    if (!json_number(first, last)) return false;
     double v = 0;
     bool done = false;
     if (integer) {

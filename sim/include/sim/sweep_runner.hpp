@@ -1,8 +1,9 @@
 // The sweep engine: runs every (point, seed) of a sweep on worker threads and appends one JSON line
 // per run to DIR/runs.jsonl in run-index order, so the files are byte-identical whatever the
-// number of jobs or shards. Results are written as soon as every earlier run is written (crash
-// safe: a killed sweep leaves a prefix of complete lines, which --resume continues), and at most
-// `window` results wait in memory, so memory does not grow with the number of runs.
+// number of jobs or shards. Results are written in order, in one write per half window of runs
+// (crash safe: a killed sweep leaves a prefix of complete lines, which --resume continues), and
+// at most `window` results wait in memory, so memory does not grow with the number of runs.
+// summary.csv is aggregated from the runs as they are written, not read back from the file.
 #pragma once
 
 #include <cstdint>

@@ -1,0 +1,115 @@
+// The sweep statistics' DOM-free metric scan against the nlohmann path it replaces on the hot path.
+#include "sim/sweep_stats.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cstring>
+#include <map>
+#include <string>
+#include <vector>
+
+using nlohmann::json;
+namespace sim = chaoslab::sim;
+
+namespace {
+
+// name -> values in order, as both paths give them (the order of names may differ).
+std::multimap<std::string, double> by_name(const sim::RunMetrics& m) {
+  std::multimap<std::string, double> out;
+  std::size_t at = 0;
+  for (double v : m.values) {
+    const std::size_t nl = m.names.find('\n', at);
+    REQUIRE(nl != std::string::npos);
+    out.emplace(m.names.substr(at, nl - at), v);
+    at = nl + 1;
+  }
+  CHECK(at == m.names.size());
+  return out;
+}
+
+std::multimap<std::string, double> via_dom(const std::string& text) {
+  std::multimap<std::string, double> out;
+  for (const auto& [n, v] : sim::run_metrics(json::parse(text))) out.emplace(n, v);
+  return out;
+}
+
+bool same_bits(const std::multimap<std::string, double>& a, const std::multimap<std::string, double>& b) {
+  if (a.size() != b.size()) return false;
+  for (auto i = a.begin(), j = b.begin(); i != a.end(); ++i, ++j)
+    if (i->first != j->first || std::memcmp(&i->second, &j->second, sizeof(double)) != 0) return false;
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("scan_run_metrics gives run_metrics' names and values to the bit") {
+  const std::vector<std::string> cases = {
+      // The shape RunSummary::to_json writes.
+      R"({"seed":7,"virtual_seconds":600.000000,"events":793,"calls":{"total":120,"ok":97,"http_5xx":3},)"
+      R"("latency_ms":{"p50":1.234,"p95":null},"recovery":{"outage_s":2.500001,"time_to_closed_s":null},)"
+      R"("retry_amplification":1.083333,"peak_backend_queue":null})",
+      // Integers past 2^53 and past 64 bits, exponents, negatives, -0, decimals that round.
+      R"({"a":18446744073709551615,"b":18446744073709551616,"c":-9223372036854775808,"d":1e300,)"
+      R"("e":-0,"f":-0.0,"g":0.1,"h":2.5E-3,"i":123456789012345678901234567890,"j":9007199254740993})",
+      // Arrays, strings with braces and escapes, booleans, nested objects, whitespace, empty ones.
+      " { \"x\" : [1, {\"y\": 2}, \"}\"] , \"s\": \"a\\\"}{b\", \"t\": true, \"u\": false,\n"
+      "   \"o\": {\"p\": {\"q\": 3.5}, \"e\": {}}, \"seed\": 99, \"n\": {\"seed\": 4} } ",
+      // success_rate needs calls.total > 0 and both numbers; nested "calls" does not count.
+      R"({"calls":{"ok":0,"total":0}})",
+      R"({"calls":{"ok":3,"total":"4"}})",
+      R"({"calls":{"ok":3}, "other":{"calls":{"ok":1,"total":2}}})",
+      R"({"calls":{"total":8,"ok":6}})",
+      R"({"calls":{"total":4,"ok":[7]},"z":[8]})",
+      // Repeated keys (nlohmann keeps the last), escapes and non-ASCII text: handed to the DOM.
+      R"({"a":1,"b":{"c":2},"a":3})",
+      "{\"s\":\"\\u00e9\\n\",\"t\":\"caf\xc3\xa9\",\"k\":1}",
+      // An escaped key: the scan hands over to the DOM, with the same result.
+      R"({"a\u0062":1,"c\"d":{"e":2}})",
+      // Not an object at the top.
+      "42",
+  };
+  for (const auto& text : cases) {
+    CAPTURE(text);
+    sim::RunMetrics m;
+    m.names = "stale\n";
+    m.values = {1.0};
+    sim::scan_run_metrics(text, m);
+    CHECK(same_bits(by_name(m), via_dom(text)));
+  }
+  sim::RunMetrics m;
+  sim::scan_run_metrics(R"({"calls":{"total":8,"ok":6},"seed":3})", m);
+  CHECK(m.names == "calls.total\ncalls.ok\nsuccess_rate\n");
+  CHECK(m.values == std::vector<double>{8, 6, 0.75});
+}
+
+TEST_CASE("scan_run_metrics rejects what nlohmann rejects") {
+  for (const char* text : {"{\"a\":1", "{\"a\":}", "{\"a\":1,}", "{\"a\":+1}", "{\"a\":1} x", "{\"a\":-}", "{\"a\":01}",
+                           "{\"a\":1.}", "{\"a\":.5}", "{\"a\":1e}", "{\"a\":tru}", "{\"a\":\"\x01\"}"}) {
+    CAPTURE(text);
+    sim::RunMetrics m;
+    CHECK_THROWS_AS(sim::scan_run_metrics(text, m), json::parse_error);
+  }
+}
+
+TEST_CASE("SweepStatsBuilder: points in run order, metrics some runs lack, shapes reused") {
+  sim::SweepStatsBuilder b({"cd"});
+  sim::RunMetrics m;
+  const char* runs[] = {R"({"x":1,"r":{"t_s":2}})", R"({"x":3,"r":null})", R"({"x":5,"r":{"t_s":4}})",
+                        R"({"x":7,"r":null})"};
+  for (std::size_t i = 0; i < 4; ++i) {
+    const std::size_t point = i / 2;
+    if (b.new_point(point)) b.begin_point(point, {{"cd", static_cast<int>(point)}});
+    sim::scan_run_metrics(runs[i], m);
+    b.add_run(m);
+  }
+  const sim::SweepStats s = b.finish();
+  CHECK(s.runs == 4);
+  CHECK(s.metrics == std::vector<std::string>{"r.t_s", "x"});
+  REQUIRE(s.points.size() == 2);
+  CHECK(s.points[0].runs == 2);
+  CHECK(s.points[0].metrics.at("x").mean == 2);
+  CHECK(s.points[0].metrics.at("r.t_s").n == 1);
+  CHECK(s.points[1].metrics.at("x").mean == 6);
+  CHECK(s.points[1].metrics.at("r.t_s").mean == 4);
+  CHECK(s.points[1].params == json{{"cd", 1}});
+}
