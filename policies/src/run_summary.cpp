@@ -1,6 +1,7 @@
 #include "policies/run_summary.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -183,8 +184,16 @@ void num(std::string& out, const char* k, std::uint64_t v) {
 
 void fixed(std::string& out, const char* k, double v, int decimals) {
   key(out, k);
-  // Tiny negative values from subtraction print as 0, not -0.000.
-  if (std::fabs(v) < 0.5 * std::pow(10.0, -decimals)) v = 0;
+  // Tiny negative values from subtraction print as 0, not -0.000. The thresholds are computed
+  // once, by the same expression as before (a pow per number was 1 % of a sweep).
+  static const auto tiny = [] {
+    std::array<double, 10> t{};
+    for (int d = 0; d < 10; ++d) t[static_cast<std::size_t>(d)] = 0.5 * std::pow(10.0, -d);
+    return t;
+  }();
+  const double below = decimals >= 0 && decimals < 10 ? tiny[static_cast<std::size_t>(decimals)]
+                                                       : 0.5 * std::pow(10.0, -decimals);
+  if (std::fabs(v) < below) v = 0;
   // std::to_chars prints exactly what printf("%.*f") prints in the C locale, without the locale
   // and format-string machinery; a value too long for the buffer falls back to printf.
   char buf[64];
