@@ -620,6 +620,7 @@ ServerState::ServerState(BackendConfig c) : cfg(std::move(c)) {
 }
 
 ServerState::~ServerState() {
+  for (auto& g : guards) g.reset();  // while the io_contexts they guard still exist
   for (auto* l : {&main_listener, &service_listener}) {
     if (*l) (*l)->close();
     l->reset();  // before the io_context goes (it is destroyed first, with what it still holds)
