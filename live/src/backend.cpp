@@ -24,6 +24,7 @@
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
 
+#include "chaos/admin_faults.hpp"
 #include "chaos/faults.hpp"
 #include "live/backend_limits.hpp"
 #include "policies/error.hpp"
@@ -65,14 +66,6 @@ std::string path_label(std::string_view path) {
   for (const char* p : {"/work", "/healthz", "/readyz", "/metrics", "/admin/faults"})
     if (path == p) return p;
   return "other";
-}
-
-bool same_secret(std::string_view a, std::string_view b) {
-  // Constant time in the length of the configured token.
-  unsigned diff = a.size() == b.size() ? 0u : 1u;
-  for (std::size_t i = 0; i < b.size(); ++i)
-    diff |= static_cast<unsigned char>(b[i]) ^ static_cast<unsigned char>(i < a.size() ? a[i] : 0);
-  return diff == 0;
 }
 
 // One answer, before it is written.
@@ -198,7 +191,8 @@ struct ServerState {
   }
   Reply probe(std::string_view path);
   // The whole /admin/faults endpoint (token check, body validation, the state change): one call.
-  Reply admin_faults(http::verb method, std::string_view authorization, const std::string& body);
+  Reply admin_faults(http::verb method, std::string_view path, std::string_view authorization,
+                    const std::string& body);
 
   enum class Admit { now, queued, shed };
   Admit acquire_slot(const std::shared_ptr<Session>& s);
@@ -351,11 +345,11 @@ class Session : public std::enable_shared_from_this<Session> {
     keep_alive_ = req.keep_alive();
     version_ = req.version();
     const http::verb method = req.method();
-    if (path_ == "/admin/faults") {
+    if (path_ == "/admin/faults" || path_ == "/admin/faults/rejected") {
       if (method != http::verb::get && method != http::verb::post && method != http::verb::delete_)
         return not_allowed("GET, POST, DELETE");
       const auto auth = req[http::field::authorization];
-      return respond(m_.admin_faults(method, std::string_view(auth.data(), auth.size()), req.body()), path_);
+      return respond(m_.admin_faults(method, path_, std::string_view(auth.data(), auth.size()), req.body()), path_);
     }
     if (path_ != "/work" && path_ != "/healthz" && path_ != "/readyz" && path_ != "/metrics")
       return respond(json_reply(404, {{"error", "not found"}}), path_);
@@ -674,55 +668,24 @@ Reply ServerState::probe(std::string_view path) {
   return r;
 }
 
-Reply ServerState::admin_faults(http::verb method, std::string_view authorization,
-                                        const std::string& body) {
-  if (cfg.admin_token.empty())
-    return json_reply(404, {{"error", "fault injection is disabled: no admin token configured"}});
-  if (authorization.rfind("Bearer ", 0) != 0 || !same_secret(authorization.substr(7), cfg.admin_token)) {
-    Reply r = json_reply(401, {{"error", "missing or wrong bearer token"}});
-    r.headers.emplace_back("WWW-Authenticate", "Bearer");
-    return r;
-  }
-  if (method == http::verb::get) {
+Reply ServerState::admin_faults(http::verb method, std::string_view path, std::string_view authorization,
+                                const std::string& body) {
+  // chaos::handle_admin_faults answers (the simulator calls it too); here only what this process
+  // does with an applied action (metrics, log, crash).
+  const auto verb = http::to_string(method);
+  chaos::AdminAnswer a;
+  {
     std::lock_guard lock(fault_mu);
-    return json_reply(200, {{"faults", faults.to_json(now())}});
+    a = chaos::handle_admin_faults({std::string_view(verb.data(), verb.size()), path, authorization, body},
+                                   cfg.admin_token, faults, now());
   }
-  if (method == http::verb::delete_) {
-    nlohmann::json state;
-    {
-      std::lock_guard lock(fault_mu);
-      faults.clear();
-      state = faults.to_json(now());
-    }
-    metrics.add(kFaultsApplied, {{"action", "clear"}});
-    return json_reply(200, {{"applied", "clear"}, {"faults", state}});
-  }
-  nlohmann::json request;
-  try {
-    request = nlohmann::json::parse(body);
-  } catch (const nlohmann::json::exception& e) {
-    return json_reply(400, {{"error", std::string("body: invalid JSON: ") + e.what()}});
-  }
-  chaos::FaultEffect effect;
-  nlohmann::json state;
-  std::string action;
-  try {
-    const auto fr = chaos::parse_fault_request(request);
-    action = fr.action;
-    std::lock_guard lock(fault_mu);
-    effect = faults.apply(fr.action, fr.arguments, now());
-    state = faults.to_json(now());
-  } catch (const chaos::FaultError& e) {
-    return json_reply(400, {{"error", e.what()}});
-  }
-  metrics.add(kFaultsApplied, {{"action", action}});
-  if (cfg.log) cfg.log("fault " + action + " " + request.dump());
-  if (effect.crash) {
-    Reply r = json_reply(200, {{"applied", action}, {"crashing", true}, {"exit_code", effect.exit_code}});
-    r.crash_exit = effect.exit_code;
-    return r;
-  }
-  return json_reply(200, {{"applied", action}, {"faults", state}});
+  Reply r = json_reply(static_cast<unsigned>(a.status), a.body);
+  if (a.www_authenticate) r.headers.emplace_back("WWW-Authenticate", "Bearer");
+  if (a.applied.empty()) return r;
+  metrics.add(kFaultsApplied, {{"action", a.applied}});
+  if (cfg.log) cfg.log("fault " + a.applied + " " + body);
+  if (a.effect.crash) r.crash_exit = a.effect.exit_code;
+  return r;
 }
 
 ServerState::Admit ServerState::acquire_slot(const std::shared_ptr<Session>& s) {
