@@ -21,7 +21,7 @@ namespace {
 
 struct BackendFlags {
   std::optional<std::string> host, port, failure_rate, slow_rate, max_delay_ms, seed,
-      startup_delay, admin_token, workers, queue, drain_delay, shutdown_timeout, service_port;
+      startup_delay, admin_token, workers, queue, max_connections, drain_delay, shutdown_timeout, service_port;
   bool service_open = false;
 };
 
@@ -42,6 +42,8 @@ live::BackendConfig resolve(const BackendFlags& f) {
   if (f.admin_token) c.admin_token = *f.admin_token;
   if (f.workers) c.workers = static_cast<int>(live::parse_int("--workers", *f.workers, 1, 1024));
   if (f.queue) c.queue = static_cast<int>(live::parse_int("--queue", *f.queue, 0, 100000));
+  if (f.max_connections)
+    c.max_connections = static_cast<int>(live::parse_int("--max-connections", *f.max_connections, 1, 1'000'000));
   if (f.drain_delay) c.drain_delay = seconds_flag("--drain-delay", *f.drain_delay);
   if (f.shutdown_timeout) c.shutdown_timeout = seconds_flag("--shutdown-timeout", *f.shutdown_timeout);
   if (f.service_port) c.service_port = static_cast<int>(live::parse_int("--service-port", *f.service_port, 1, 65535));
@@ -51,12 +53,9 @@ live::BackendConfig resolve(const BackendFlags& f) {
 }
 
 int serve(const live::BackendConfig& cfg) {
-  // httplib buffers a whole header set (any number of lines, each of any length) before it can
-  // refuse it. glibc would keep that memory: one arena per worker thread, each holding what it
-  // freed, and a mmap threshold that rises to the largest block freed, so the next big header
-  // line lands in an arena too. Four arenas and a fixed threshold keep repeated abuse within the
-  // container's memory limit (tests/live/abuse.cpp: 229 MB before, about 53 MB); they cost about
-  // 2 % of requests/s under wrk (two arenas: 4 %; docs/reliability.md).
+  // glibc keeps freed memory: one arena per thread, each holding what it freed, and a mmap
+  // threshold that rises to the largest block freed. Four arenas and a fixed threshold keep
+  // repeated abuse within the container's memory limit (tests/live/abuse.cpp, docs/reliability.md).
 #if defined(__GLIBC__)
   mallopt(M_ARENA_MAX, 4);
   mallopt(M_MMAP_THRESHOLD, 256 * 1024);
@@ -82,9 +81,9 @@ int serve(const live::BackendConfig& cfg) {
   const int port = server.bind();
   std::fprintf(stderr,
                "chaoslab backend: listening on %s:%d (FAILURE_RATE=%g SLOW_RATE=%g MAX_DELAY_MS=%d "
-               "seed=%llu workers=%d startup_delay=%.3fs admin=%s service_port=%d)\n",
+               "seed=%llu workers=%d max_connections=%d startup_delay=%.3fs admin=%s service_port=%d)\n",
                cfg.host.c_str(), port, cfg.failure_rate, cfg.slow_rate, cfg.max_delay_ms,
-               static_cast<unsigned long long>(server.seed()), cfg.workers,
+               static_cast<unsigned long long>(server.seed()), cfg.workers, server.connection_limit(),
                to_seconds(cfg.startup_delay), cfg.admin_token.empty() ? "off" : "on", cfg.service_port);
   std::fflush(stderr);
 
@@ -144,8 +143,11 @@ void add_backend(CLI::App& app, int& exit_code) {
                   "Seconds before /readyz turns 200 (a slow application start)");
   sub->add_option("--admin-token", flags->admin_token,
                   "Enables /admin/faults for 'Authorization: Bearer <token>' (ADMIN_TOKEN)");
-  sub->add_option("--workers", flags->workers, "Worker threads (default 32)");
-  sub->add_option("--queue", flags->queue, "Connections waiting for a worker before 503s (256)");
+  sub->add_option("--workers", flags->workers, "GET /work requests served at once (default 32)");
+  sub->add_option("--queue", flags->queue, "GET /work requests waiting for a slot before 503s (256)");
+  sub->add_option("--max-connections", flags->max_connections,
+                  "Open connections before new ones get 503 at once (default 10000, lowered to fit "
+                  "the descriptor limit)");
   sub->add_option("--drain-delay", flags->drain_delay,
                   "Seconds to keep serving after SIGTERM with /readyz 503 (default 0)");
   sub->add_option("--shutdown-timeout", flags->shutdown_timeout,

@@ -1,20 +1,20 @@
-// Backend throughput under wrk: `chaoslab backend`'s server (live::BackendServer, default workers,
-// queue and keep-alive) with zero delay and zero failures (FAILURE_RATE=0 SLOW_RATE=0), loaded by
+// Backend throughput under wrk: `chaoslab backend`'s server (live::BackendServer, default slots,
+// connection limit and keep-alive) with zero delay and zero failures (FAILURE_RATE=0
+// SLOW_RATE=0), loaded by
 //   wrk -t1 -c64 -d10s http://127.0.0.1:PORT/work
-// several times; the median requests/s. On a shared machine the absolute figure follows the
-// neighbours, so each backend run is paired with a run against a reference server measured in the
-// same minute: a bare cpp-httplib server with the backend's socket settings (TCP_NODELAY,
-// keep-alive timeout and count, a raised listen backlog) but a thread per connection and no
-// routing, metrics or fault checks, answering GET /work with a constant body. The ratio backend/reference is the
-// backend's own cost (routing, metrics, fault checks, the bounded pool) and moves much less than
-// the absolute figure.
+// side by side with nginx (one worker process, `return 200` with a body of the same size, access
+// log off) on loopback, in alternating runs; medians of several. On a shared machine the absolute
+// figures follow the neighbours, so the ratio backend/nginx, measured in the same minute, is the
+// figure to read: nginx is the practical ceiling for an HTTP endpoint on the machine.
 //
 //   build/bench/bench_live_backend [--reps N] [--duration S] [--connections N]
 //
-// Needs wrk on PATH (Debian package wrk; scripts/install-deps). Prints figures; asserts nothing
-// about speed (docs/live.md records them). Any non-2xx answer or socket error is reported: the
-// figure is only meaningful when there are none.
+// Needs wrk and nginx on PATH or in /usr/sbin (Debian packages wrk, nginx; scripts/install-deps).
+// Prints figures; asserts nothing about speed (docs/performance.md records them). Any non-2xx
+// answer or socket error is reported: a figure is only meaningful when there are none.
 #include <signal.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -23,6 +23,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <memory>
@@ -32,7 +33,6 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
-#include <httplib.h>
 
 #include "live/backend.hpp"
 #include "live/process.hpp"
@@ -82,14 +82,96 @@ WrkResult run_wrk(const std::string& wrk, int port, int connections, int seconds
   return r;
 }
 
+// A free loopback port (bound, read back, released): nginx needs a number in its configuration.
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  int port = -1;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
+    port = ntohs(a.sin_port);
+  ::close(fd);
+  return port;
+}
+
+// nginx in the foreground with one worker and a configuration of its own in a temp directory.
+class Nginx {
+ public:
+  Nginx(const std::string& binary, int port) : dir_(make_dir()), port_(port) {
+    std::ofstream(dir_ + "/nginx.conf")
+        << "worker_processes 1;\ndaemon off;\npid " << dir_ << "/nginx.pid;\nerror_log " << dir_
+        << "/error.log;\nevents { worker_connections 4096; }\nhttp {\n  access_log off;\n"
+        << "  client_body_temp_path " << dir_ << "/tmp;\n  proxy_temp_path " << dir_ << "/tmp;\n"
+        << "  fastcgi_temp_path " << dir_ << "/tmp;\n  uwsgi_temp_path " << dir_ << "/tmp;\n"
+        << "  scgi_temp_path " << dir_ << "/tmp;\n  keepalive_requests 1000000;\n"
+        << "  server {\n    listen 127.0.0.1:" << port << " backlog=4096;\n"
+        << "    location / { default_type application/json; return 200 '{\"ok\":true,\"ts\":1700000000.0}\\n'; }\n"
+        << "  }\n}\n";
+    live::SpawnOptions o;
+    o.stdout_path = dir_ + "/out.log";
+    o.stderr_path = dir_ + "/out.log";
+    process_ = std::make_unique<live::ChildProcess>(
+        std::vector<std::string>{binary, "-p", dir_, "-c", dir_ + "/nginx.conf"}, o);
+  }
+  ~Nginx() {
+    if (process_) {
+      process_->signal(SIGQUIT);
+      process_->wait();
+    }
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  // Waits (bounded) until nginx accepts connections.
+  bool ready() const {
+    for (int i = 0; i < 500; ++i) {
+      const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_port = htons(static_cast<std::uint16_t>(port_));
+      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+      ::close(fd);
+      if (ok) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+  std::string log() const {
+    std::ifstream in(dir_ + "/out.log");
+    std::ifstream err(dir_ + "/error.log");
+    return std::string(std::istreambuf_iterator<char>(in), {}) + std::string(std::istreambuf_iterator<char>(err), {});
+  }
+
+ private:
+  static std::string make_dir() {
+    char tmpl[] = "/tmp/bench_live_backend-nginx-XXXXXX";
+    const char* d = ::mkdtemp(tmpl);
+    const std::string dir = d ? d : "/tmp";
+    std::filesystem::create_directories(dir + "/tmp");
+    return dir;
+  }
+  std::string dir_;
+  int port_;
+  std::unique_ptr<live::ChildProcess> process_;
+};
+
+std::string find_nginx() {
+  std::string n = live::find_on_path("nginx");
+  if (n.empty() && ::access("/usr/sbin/nginx", X_OK) == 0) n = "/usr/sbin/nginx";
+  return n;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int reps = 5;
   int seconds = 10;
   int connections = 64;
-  CLI::App cli{"bench_live_backend: the backend's GET /work under wrk, paired with a bare cpp-httplib reference"};
-  cli.add_option("--reps", reps, "paired runs (the median is printed)")->check(CLI::Range(1, 100));
+  CLI::App cli{"bench_live_backend: the backend's GET /work under wrk, side by side with nginx"};
+  cli.add_option("--reps", reps, "alternating runs of each (the medians are printed)")->check(CLI::Range(1, 100));
   cli.add_option("--duration", seconds, "seconds per wrk run")->check(CLI::Range(1, 600));
   cli.add_option("--connections", connections, "wrk connections")->check(CLI::Range(1, 10000));
   CLI11_PARSE(cli, argc, argv);
@@ -98,63 +180,46 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "bench_live_backend: wrk is not installed (Debian package wrk)\n");
     return 2;
   }
+  const std::string nginx_binary = find_nginx();
+  if (nginx_binary.empty()) {
+    std::fprintf(stderr, "bench_live_backend: nginx is not installed (Debian package nginx)\n");
+    return 2;
+  }
   ::signal(SIGPIPE, SIG_IGN);
 
   chaoslab::bench::InProcessBackend backend;
-  const live::BackendConfig& cfg = backend.config();
   const int backend_port = backend.port();
+  const int nginx_port = free_port();
+  Nginx nginx(nginx_binary, nginx_port);
+  if (nginx_port < 0 || !nginx.ready()) {
+    std::fprintf(stderr, "bench_live_backend: nginx did not start:\n%s\n", nginx.log().c_str());
+    return 1;
+  }
 
-  // The reference: bare cpp-httplib with a thread per connection (httplib holds a thread for the
-  // whole life of a keep-alive connection, so with fewer threads than connections the rest wait
-  // for a keep-alive timeout and the figure measures that wait) and the backend's keep-alive.
-  httplib::Server ref;
-  const int workers = cfg.workers;
-  const int ref_threads = connections;
-  ref.new_task_queue = [ref_threads] { return new httplib::ThreadPool(static_cast<size_t>(ref_threads)); };
-  ref.set_keep_alive_timeout(cfg.keep_alive_timeout_s);
-  ref.set_tcp_nodelay(true);  // as the backend: keep-alive answers would wait for Nagle
-  // httplib listens with a backlog of 5 (the backend raises it, live/src/backend.cpp): 64
-  // connections at once would overflow it and wait out SYN retransmits. Raised the same way.
-  int ref_fd = -1;
-  ref.set_socket_options([&ref_fd](int fd) {
-    int yes = 1;
-    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    ref_fd = fd;
-  });
-  ref.Get("/work", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("{\"ok\":true,\"ts\":1700000000.0}\n", "application/json");
-  });
-  const int ref_port = ref.bind_to_any_port("127.0.0.1");
-  if (ref_fd >= 0) ::listen(ref_fd, 1024);
-  std::thread ref_thread([&] { ref.listen_after_bind(); });
-
-  std::printf("backend GET /work under wrk -t1 -c%d -d%ds, zero delay and failure rate, %d workers; "
-              "%d paired runs (reference: bare cpp-httplib, %d threads)\n",
-              connections, seconds, workers, reps, ref_threads);
+  std::printf("backend GET /work under wrk -t1 -c%d -d%ds, zero delay and failure rate, %u io threads; "
+              "%d alternating runs with nginx (1 worker, return 200)\n",
+              connections, seconds, std::max(2u, std::thread::hardware_concurrency()), reps);
   std::vector<double> b, r, ratio;
   long bad = 0;
   for (int i = 0; i < reps; ++i) {
     const WrkResult rb = run_wrk(wrk, backend_port, connections, seconds);
-    const WrkResult rr = run_wrk(wrk, ref_port, connections, seconds);
+    const WrkResult rr = run_wrk(wrk, nginx_port, connections, seconds);
     if (!rb.ok || !rr.ok) {
       std::fprintf(stderr, "bench_live_backend: wrk failed:\n%s\n%s\n", rb.raw.c_str(), rr.raw.c_str());
       return 1;
     }
-    bad += rb.non2xx + rb.socket_errors;
+    bad += rb.non2xx + rb.socket_errors + rr.non2xx + rr.socket_errors;
     b.push_back(rb.rps);
     r.push_back(rr.rps);
     ratio.push_back(rb.rps / rr.rps);
-    std::printf("  run %d: backend %.0f req/s (non-2xx %ld, socket errors %ld), reference %.0f req/s, ratio %.2f\n",
+    std::printf("  run %d: backend %.0f req/s (non-2xx %ld, socket errors %ld), nginx %.0f req/s, ratio %.2f\n",
                 i + 1, rb.rps, rb.non2xx, rb.socket_errors, rr.rps, rb.rps / rr.rps);
     std::fflush(stdout);
   }
-  std::printf("backend: median %.0f req/s (min %.0f, max %.0f); reference median %.0f req/s; "
-              "ratio backend/reference median %.2f (min %.2f, max %.2f); non-2xx or socket errors: %ld\n",
+  std::printf("backend: median %.0f req/s (min %.0f, max %.0f); nginx median %.0f req/s; "
+              "ratio backend/nginx median %.2f (min %.2f, max %.2f); non-2xx or socket errors: %ld\n",
               median(b), *std::min_element(b.begin(), b.end()), *std::max_element(b.begin(), b.end()),
               median(r), median(ratio), *std::min_element(ratio.begin(), ratio.end()),
               *std::max_element(ratio.begin(), ratio.end()), bad);
-
-  ref.stop();
-  ref_thread.join();
   return 0;
 }

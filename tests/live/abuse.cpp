@@ -6,6 +6,10 @@
 
 #include <sys/resource.h>
 
+#include <cmath>
+#include <fstream>
+#include <mutex>
+
 #include <algorithm>
 #include <atomic>
 #include <map>
@@ -14,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "abuse_support.hpp"
+#include "live/backend_limits.hpp"
 
 using namespace chaoslab::testing;
 using namespace std::chrono_literals;
@@ -94,18 +99,25 @@ TEST_CASE("abuse: oversized request lines, headers and bodies are refused; memor
   REQUIRE(idle_kb > 0);
   PeakRss peak(b.pid());
 
-  // Request line beyond httplib's 8 KB URI limit; header lines beyond its 8 KB line limit.
+  // A request line beyond the head limit is 414; header fields beyond it, or more of them than
+  // the field limit, 431 (live/backend_limits.hpp). Each refusal closes its connection.
   CHECK(send_raw(b.port(), "GET /work?" + std::string(16 * 1024, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n") == 414);
   check_healthy(b, "16 KB URI");
-  CHECK(send_raw(b.port(), "GET /work HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(64 * 1024, 'b') + "\r\n\r\n") == 400);
+  CHECK(send_raw(b.port(), "GET /work HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(64 * 1024, 'b') + "\r\n\r\n") == 431);
   check_healthy(b, "64 KB header");
-  CHECK(send_raw(b.port(), "GET /work HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(4 << 20, 'b') + "\r\n\r\n") == 400);
+  CHECK(send_raw(b.port(), "GET /work HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(4 << 20, 'b') + "\r\n\r\n") == 431);
   check_healthy(b, "4 MB header");
-  // httplib 0.11.4 has no bound on the number of header lines: 20,000 of them (2 MB) are read and
-  // the request served. What matters here is that they cost memory only while the request lasts.
+  // 20,000 header lines (2 MB): refused once the head passes its byte limit, before the rest is read.
   std::string many = "GET /work HTTP/1.1\r\nHost: x\r\n";
   for (int i = 0; i < 20000; ++i) many += "X-H" + std::to_string(i) + ": " + std::string(90, 'c') + "\r\n";
-  CHECK(send_raw(b.port(), many + "\r\n") == 200);
+  std::string response;
+  CHECK(send_raw(b.port(), many + "\r\n", &response) == 431);
+  CHECK(response.find("longer than") != std::string::npos);  // the body says what was too long
+  // Many short fields within the byte limit: refused by the field count.
+  std::string fields = "GET /work HTTP/1.1\r\nHost: x\r\n";
+  for (std::size_t i = 0; i < chaoslab::live::kMaxHeaderFields; ++i) fields += "X-" + std::to_string(i) + ": 1\r\n";
+  CHECK(send_raw(b.port(), fields + "\r\n", &response) == 431);
+  CHECK(response.find("too many header fields") != std::string::npos);
   check_healthy(b, "20,000 headers");
 
   // Bodies beyond the 64 KB payload bound: sent, announced but never sent, and chunked (refused
@@ -142,12 +154,9 @@ TEST_CASE("abuse: oversized request lines, headers and bodies are refused; memor
   CHECK(peak_kb - idle_kb < kRssGrowthBoundKb);
 }
 
-// httplib 0.11 reads a whole header line, and any number of header lines, before it can refuse
-// them. With glibc's defaults (an arena per worker thread, a mmap threshold that rises to the
-// largest block freed) rounds of this ratcheted a backend from 10 to 175-226 MB, past the
-// container's 128 MiB limit; `chaoslab backend` now caps arenas and fixes the threshold
-// (app/cmd_backend.cpp). Four senders at once so that several workers allocate. Sanitizer builds
-// use their own allocator: not run there.
+// Rounds of oversized header sets from four senders at once. The backend refuses each once its
+// head passes 16 KB (httplib 0.11, before, read every line and ratcheted a backend from 10 to
+// 175-226 MB with glibc's default arenas). Sanitizer builds use their own allocator: not run there.
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 constexpr bool kSanitizerAllocator = true;
 #else
@@ -162,13 +171,13 @@ TEST_CASE("abuse: repeated oversized header sets stay within the memory bound" *
   many += "\r\n";
   const std::string big = "GET /work HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(4 << 20, 'b') + "\r\n\r\n";
   PeakRss peak(b.pid());
-  std::atomic<int> many_ok{0}, big_refused{0};
+  std::atomic<int> many_refused{0}, big_refused{0};
   std::vector<std::thread> senders;
   for (int t = 0; t < 4; ++t)
     senders.emplace_back([&] {
       for (int i = 0; i < 10; ++i) {
-        if (send_raw(b.port(), many) == 200) ++many_ok;
-        if (send_raw(b.port(), big) == 400) ++big_refused;
+        if (send_raw(b.port(), many) == 431) ++many_refused;
+        if (send_raw(b.port(), big) == 431) ++big_refused;
       }
     });
   for (auto& t : senders) t.join();
@@ -177,7 +186,7 @@ TEST_CASE("abuse: repeated oversized header sets stay within the memory bound" *
   MESSAGE("backend RSS over 4 x 10 x (20,000 headers + one 4 MB header line): idle " << idle_kb << " kB, peak "
                                                                                      << peak_kb << " kB, after "
                                                                                      << after_kb << " kB");
-  CHECK(many_ok == 40);
+  CHECK(many_refused == 40);
   CHECK(big_refused == 40);
   check_healthy(b, "repeated oversized headers");
   CHECK(peak_kb - idle_kb < kRssGrowthBoundKb);
@@ -351,7 +360,7 @@ std::vector<Probe> slowloris(BackendProcess& b, int count, int seconds) {
     worst = std::max(worst, p.seconds);
     if (p.status == 200 && p.seconds < kHealthzBoundS) ++answered;
   }
-  MESSAGE("slowloris: " << count << " slow connections for " << seconds << " s against 32 workers; /healthz "
+  MESSAGE("slowloris: " << count << " slow connections for " << seconds << " s; /healthz "
                         << "answered within " << kHealthzBoundS << " s " << answered << "/" << probes.size()
                         << " times, slowest " << worst << " s");
   return probes;
@@ -363,71 +372,107 @@ bool all_within_bound(const std::vector<Probe>& probes) {
   });
 }
 
-}  // namespace
-
-TEST_CASE("abuse: slow clients hold only their own workers; /healthz keeps answering") {
-  BackendProcess b;  // 32 workers
-  REQUIRE_MESSAGE(b.port() > 0, b.stderr_text());
-  CHECK(all_within_bound(slowloris(b, 24, 5)));
-  check_healthy(b, "slow clients gone");
-}
-
-// Known limitation (docs/reliability.md): httplib 0.11 serves a connection on one worker from its
-// first byte, with a timeout per read and none per request, so as many never-finishing clients as
-// workers starve every other request, /healthz included. Asserted as it stands, with the backend
-// alive throughout and answering again once the slow clients go (a should_fail test would also
-// pass if the backend crashed): once /healthz keeps answering this test fails, and the CHECK_FALSE
-// turns into a CHECK.
-TEST_CASE("abuse: as many slow clients as workers starve /healthz (known limitation)") {
-  BackendProcess b;
-  REQUIRE_MESSAGE(b.port() > 0, b.stderr_text());
-  const auto probes = slowloris(b, 40, 4);
-  REQUIRE_FALSE(probes.empty());
-  CHECK_FALSE_MESSAGE(all_within_bound(probes),
-                      "/healthz kept answering: the limitation is fixed, assert that instead");
-  check_healthy(b, "starving slow clients gone");
-}
-
-TEST_CASE("abuse: 2,000 connections at once are all answered or shed; the backend stays healthy") {
-  // Enough descriptors for the connections on both sides (the backend inherits the limit).
+// Raises this process's descriptor limit (the backend it starts inherits it) towards `want`, as
+// far as the hard limit allows; returns the limit in force.
+rlim_t raise_nofile(rlim_t want) {
   rlimit lim{};
   getrlimit(RLIMIT_NOFILE, &lim);
-  constexpr int kConns = 2000;
-  if (lim.rlim_cur < 2 * kConns + 200 && lim.rlim_max >= 2 * kConns + 200) {
-    lim.rlim_cur = 2 * kConns + 200;
+  if (lim.rlim_cur < want) {
+    lim.rlim_cur = std::min(want, lim.rlim_max);
     setrlimit(RLIMIT_NOFILE, &lim);
   }
   getrlimit(RLIMIT_NOFILE, &lim);
-  REQUIRE_MESSAGE(lim.rlim_cur >= kConns + 100, "RLIMIT_NOFILE " << lim.rlim_cur << " is too low for the test");
+  return lim.rlim_cur;
+}
 
-  BackendProcess b;
-  REQUIRE_MESSAGE(b.port() > 0, b.stderr_text());
-  const long idle_kb = rss_kb(b.pid());
-  // Each connection sends its request as soon as it is open, as clients do; one in ten keeps the
-  // connection alive afterwards (a worker then waits up to the 2 s keep-alive timeout for its next
-  // request), the others ask to close.
+// The attackers' threads run at a lower priority (nice 10) than the backend and the probes: in a
+// cluster they are other machines, so the bound is about the backend's own scheduling, not about
+// this test process taking the CPU from it on a 2-core machine.
+void lower_priority() { ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10); }
+
+// Clients that never finish their request head: each has sent part of it and adds one byte every
+// 250 ms (on a thread of its own) until destroyed. One the backend disconnects (its head
+// deadline) is replaced by a new one, so `count` stay connected throughout.
+class SlowClients {
+ public:
+  SlowClients(int port, int count) : port_(port) {
+    for (int i = 0; i < count; ++i) conns_.push_back(open());
+    thread_ = std::thread([this] { dribble(); });
+  }
+  ~SlowClients() {
+    stop_ = true;
+    thread_.join();
+  }
+  int connected() const {
+    return static_cast<int>(std::count_if(conns_.begin(), conns_.end(), [](const RawConn& c) { return c.connected(); }));
+  }
+  int replaced() const { return replaced_; }
+
+ private:
+  RawConn open() const {
+    RawConn c(port_);
+    if (c.connected()) c.send_all("GET /work HTTP/1.1\r\nHost: x\r\nX-Slow: ", 1s);
+    return c;
+  }
+  void dribble() {
+    lower_priority();
+    while (!stop_) {
+      std::vector<pollfd> fds;
+      for (auto& c : conns_) fds.push_back({c.fd(), POLLIN, 0});
+      ::poll(fds.data(), fds.size(), 0);
+      for (std::size_t i = 0; i < conns_.size() && !stop_; ++i) {
+        char buf[512];
+        // Readable means closed (or refused): the backend never answers a head that never ends.
+        if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) && ::recv(conns_[i].fd(), buf, sizeof buf, MSG_DONTWAIT) <= 0) {
+          conns_[i] = open();
+          ++replaced_;
+          continue;
+        }
+        conns_[i].send_all("x", 10ms);
+      }
+      for (int i = 0; i < 25 && !stop_; ++i) std::this_thread::sleep_for(10ms);
+    }
+  }
+
+  int port_;
+  std::vector<RawConn> conns_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> replaced_{0};
+  std::thread thread_;
+};
+
+// What one flood brought back: the status of every answer (0: closed without one).
+struct Flood {
+  int connected = 0;
+  std::map<int, int> statuses;
+  std::size_t unanswered = 0;
+  double connect_s = 0, all_s = 0;
+};
+
+// `count` connections opened at once; each sends GET /work as soon as it is open, as clients do
+// (one in ten keeps the connection alive afterwards, the others ask to close); then every answer
+// is read within `limit`. `while_open` runs once every connection has sent its request.
+template <class F>
+Flood flood(int port, int count, std::chrono::seconds limit, F while_open) {
+  Flood f;
   const auto t0 = Clock::now();
   std::vector<RawConn> conns;
-  conns.reserve(kConns);
-  int connected = 0;
-  for (int i = 0; i < kConns; ++i) {
-    conns.emplace_back(b.port(), 10s);
+  conns.reserve(static_cast<std::size_t>(count));
+  for (int i = 0; i < count; ++i) {
+    conns.emplace_back(port, 10s);
     if (!conns.back().connected()) continue;
-    ++connected;
+    ++f.connected;
     conns.back().send_all(i % 10 == 0 ? "GET /work HTTP/1.1\r\nHost: x\r\n\r\n"
-                                : "GET /work HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                                      : "GET /work HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
                           2s);
   }
-  const double connect_s = std::chrono::duration<double>(Clock::now() - t0).count();
-  // A probe while every connection is open.
-  const Probe during = probe_healthz(b.port(), 30s);
-  // Every response, within 60 s overall.
-  std::map<int, int> statuses;
+  f.connect_s = std::chrono::duration<double>(Clock::now() - t0).count();
+  while_open();
   std::vector<std::string> got(conns.size());
   std::vector<bool> done(conns.size(), false);
-  std::size_t remaining = conns.size();
-  const auto deadline = Clock::now() + 60s;
-  while (remaining > 0 && Clock::now() < deadline) {
+  f.unanswered = conns.size();
+  const auto deadline = Clock::now() + limit;
+  while (f.unanswered > 0 && Clock::now() < deadline) {
     std::vector<pollfd> fds;
     std::vector<std::size_t> idx;
     for (std::size_t i = 0; i < conns.size(); ++i)
@@ -442,31 +487,209 @@ TEST_CASE("abuse: 2,000 connections at once are all answered or shed; the backen
       char buf[4096];
       const ssize_t n = ::recv(conns[i].fd(), buf, sizeof buf, 0);
       if (n > 0) got[i].append(buf, static_cast<std::size_t>(n));
-      const auto head_end = got[i].find("\r\n\r\n");
-      if (n <= 0 || head_end != std::string::npos) {
+      if (n <= 0 || got[i].find("\r\n\r\n") != std::string::npos) {
         done[i] = true;
-        --remaining;
-        ++statuses[status_of(got[i])];
+        --f.unanswered;
+        ++f.statuses[status_of(got[i])];
         conns[i].close();
       }
     }
   }
-  const double all_s = std::chrono::duration<double>(Clock::now() - t0).count();
+  f.all_s = std::chrono::duration<double>(Clock::now() - t0).count();
+  return f;
+}
+
+// Kubelet's view: GET /healthz and /readyz in turn, each on a new connection, every 10 ms on a
+// thread of its own, until stop().
+class Prober {
+ public:
+  explicit Prober(int port) : thread_([this, port] {
+      for (int i = 0; !stop_; ++i) {
+        const auto t0 = Clock::now();
+        auto r = http_get(port, i % 2 ? "/readyz" : "/healthz", {}, 5s);
+        const Probe p{r ? r->status : 0, std::chrono::duration<double>(Clock::now() - t0).count()};
+        {
+          std::lock_guard lock(mu_);
+          probes_.push_back(p);
+        }
+        std::this_thread::sleep_for(10ms);
+      }
+    }) {}
+  ~Prober() { stop(); }
+  std::size_t count() {
+    std::lock_guard lock(mu_);
+    return probes_.size();
+  }
+  std::vector<Probe> stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+    return probes_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<Probe> probes_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+// The 99th percentile (nearest rank) of the probes' durations.
+double p99_seconds(std::vector<Probe> probes) {
+  if (probes.empty()) return 0;
+  std::sort(probes.begin(), probes.end(), [](const Probe& a, const Probe& b) { return a.seconds < b.seconds; });
+  const auto rank = static_cast<std::size_t>(std::ceil(0.99 * static_cast<double>(probes.size())));
+  return probes[std::max<std::size_t>(rank, 1) - 1].seconds;
+}
+
+}  // namespace
+
+TEST_CASE("abuse: slow clients hold only their own connections; /healthz keeps answering") {
+  BackendProcess b;
+  REQUIRE_MESSAGE(b.port() > 0, b.stderr_text());
+  CHECK(all_within_bound(slowloris(b, 24, 5)));
+  check_healthy(b, "slow clients gone");
+}
+
+// Was the known limitation of the thread-per-connection front end (httplib 0.11: 40 slow clients
+// held all 32 workers and /healthz stopped answering). Slow clients now cost no thread.
+TEST_CASE("abuse: more slow clients than workers do not starve /healthz") {
+  BackendProcess b;
+  REQUIRE_MESSAGE(b.port() > 0, b.stderr_text());
+  const auto probes = slowloris(b, 40, 4);
+  CHECK(all_within_bound(probes));
+  check_healthy(b, "slow clients gone");
+}
+
+// The bound of docs/reliability.md: while 1,000 clients hold connections with request heads that
+// never end and floods of 2,000 connections at once come in, kubelet's probes are answered within
+// 100 ms at the 99th percentile (a liveness probe's timeout is 1 s).
+namespace {
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+// Sanitizer builds run the backend several times slower: the same test, a bound five times wider.
+constexpr double kProbeP99BoundS = 0.500;
+#else
+constexpr double kProbeP99BoundS = 0.100;
+#endif
+constexpr int kSlowClients = 1000, kFloodConns = 2000;
+constexpr double kOverloadedPerCore = 4.0;
+
+// The 1-minute load average (/proc/loadavg), 0 when unreadable.
+double load_average() {
+  std::ifstream in("/proc/loadavg");
+  double v = 0;
+  in >> v;
+  return v;
+}
+
+// One measurement: the slow clients connect, then floods follow one another (at least two, and
+// until 200 probes are in, within 20 s) while the prober runs.
+struct ProbeRound {
+  std::vector<Probe> probes;
+  double p99 = 0, worst = 0;
+  int failed = 0, floods = 0, connected = 0, slow_connected = 0, slow_replaced = 0;
+  std::size_t unanswered = 0;
+  std::map<int, int> statuses;
+};
+ProbeRound probe_round(int port) {
+  ProbeRound r;
+  SlowClients slow(port, kSlowClients);
+  REQUIRE(slow.connected() == kSlowClients);
+  Prober prober(port);
+  std::thread flooding([&] {
+    lower_priority();
+    const auto end = Clock::now() + 20s;
+    while ((r.floods < 2 || prober.count() < 200) && Clock::now() < end) {
+      const Flood f = flood(port, kFloodConns, 30s, [] {});
+      ++r.floods;
+      r.connected += f.connected;
+      r.unanswered += f.unanswered;
+      for (const auto& [st, n] : f.statuses) r.statuses[st] += n;
+    }
+  });
+  flooding.join();
+  r.probes = prober.stop();
+  r.slow_connected = slow.connected();
+  r.slow_replaced = slow.replaced();
+  for (const auto& p : r.probes) {
+    r.worst = std::max(r.worst, p.seconds);
+    r.failed += p.status != 200;
+  }
+  r.p99 = p99_seconds(r.probes);
+  MESSAGE(r.probes.size() << " probes (/healthz, /readyz) under " << kSlowClients << " slow clients ("
+                          << r.slow_replaced << " replaced after the head deadline) and " << r.floods << " floods of "
+                          << kFloodConns << " connections:" << count_text(r.statuses) << " (status x count); p99 "
+                          << r.p99 * 1000 << " ms, slowest " << r.worst * 1000 << " ms, " << r.failed << " not 200");
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("abuse: probes answer within 100 ms (p99) under 1,000 slow-header clients and 2,000-connection floods") {
+  const rlim_t nofile = raise_nofile(8192);
+  const rlim_t needed = 2 * (kSlowClients + kFloodConns) + 300;
+  if (nofile < needed) {
+    MESSAGE("skipped: RLIMIT_NOFILE is " << nofile << " and cannot be raised to " << needed
+                                         << " (the test and the backend each hold 3,000 connections)");
+    return;
+  }
+  // A machine already running far more than it has cores (other jobs) delays every thread by
+  // whole time slices: there the bound is reported, not asserted (CI runs on its own machine).
+  const double load = load_average();
+  const double cores = std::max(1u, std::thread::hardware_concurrency());
+  const bool asserted = load <= kOverloadedPerCore * cores;
+  if (!asserted)
+    MESSAGE("p99 bound not asserted: load average " << load << " on " << cores << " cores (over "
+                                                   << kOverloadedPerCore << " per core) before the test");
+  BackendProcess b;
+  REQUIRE_MESSAGE(b.port() > 0, b.stderr_text());
+  const long idle_kb = rss_kb(b.pid());
+  PeakRss peak(b.pid());
+  ProbeRound r = probe_round(b.port());
+  // One more round when the first missed the bound: a stall of this machine (other jobs, a
+  // sanitizer) must not pass for a stall of the backend. Two misses in a row fail.
+  if (r.p99 >= kProbeP99BoundS) {
+    MESSAGE("p99 " << r.p99 * 1000 << " ms over the bound; measuring again");
+    r = probe_round(b.port());
+  }
+  const long peak_kb = peak.stop();
+  MESSAGE("backend RSS " << idle_kb << " kB idle, peak " << peak_kb << " kB");
+  CHECK(r.probes.size() >= 200);
+  CHECK(r.failed == 0);
+  if (asserted) CHECK(r.p99 < kProbeP99BoundS);
+  else WARN(r.p99 < kProbeP99BoundS);
+  CHECK(r.slow_connected == kSlowClients);
+  CHECK(r.connected == r.floods * kFloodConns);
+  CHECK(r.unanswered == 0);
+  CHECK(r.statuses[200] == r.floods * kFloodConns);  // every flood request served, none shed
+  CHECK(peak_kb - idle_kb < kRssGrowthBoundKb);
+  check_healthy(b, "slow clients and floods");
+}
+
+TEST_CASE("abuse: 2,000 connections at once are all answered or shed; the backend stays healthy") {
+  // Enough descriptors for the connections on both sides (the backend inherits the limit).
+  constexpr int kConns = 2000;
+  const rlim_t nofile = raise_nofile(2 * kConns + 200);
+  REQUIRE_MESSAGE(nofile >= kConns + 100, "RLIMIT_NOFILE " << nofile << " is too low for the test");
+
+  BackendProcess b;
+  REQUIRE_MESSAGE(b.port() > 0, b.stderr_text());
+  const long idle_kb = rss_kb(b.pid());
+  Probe during;
+  // A probe while every connection is open.
+  const Flood f = flood(b.port(), kConns, 60s, [&] { during = probe_healthz(b.port(), 30s); });
   const long peak_kb = rss_kb(b.pid());
-  const std::string summary = count_text(statuses);
-  MESSAGE(kConns << " connections: " << connected << " connected in " << connect_s << " s, all answered in "
-                 << all_s << " s:" << summary << " (status x count); /healthz during the flood: "
+  auto statuses = f.statuses;
+  MESSAGE(kConns << " connections: " << f.connected << " connected in " << f.connect_s << " s, all answered in "
+                 << f.all_s << " s:" << count_text(statuses) << " (status x count); /healthz during the flood: "
                  << during.status << " in " << during.seconds << " s; RSS " << idle_kb << " -> " << peak_kb
                  << " kB");
-  CHECK(connected == kConns);
-  CHECK(remaining == 0);
+  CHECK(f.connected == kConns);
+  CHECK(f.unanswered == 0);
   CHECK(statuses[200] + statuses[503] == kConns);  // answered or shed, never dropped
-  // Known limitation (docs/reliability.md): /healthz waits in the same queue as the flood, behind
-  // keep-alive connections that each hold a worker for up to 2 s; a liveness probe with a 1 s
-  // timeout can fail during such a flood. Reported, not asserted.
-  WARN(during.status == 200);
-  WARN(during.seconds < kHealthzBoundS);
+  // Was a known limitation (a probe waited behind keep-alive connections holding workers).
+  CHECK(during.status == 200);
+  CHECK(during.seconds < kHealthzBoundS);
   CHECK(peak_kb - idle_kb < kRssGrowthBoundKb);
-  conns.clear();
   check_healthy(b, "2,000 connections");
 }

@@ -11,6 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include "policies/error.hpp"
+#include "abuse_support.hpp"
+#include "live/backend_limits.hpp"
 #include "support.hpp"
 
 using namespace chaoslab;
@@ -325,7 +327,7 @@ TEST_CASE("backend faults: crash answers, then calls the crash hook with the exi
   CHECK(crashed == 7);
 }
 
-TEST_CASE("backend pool: slow requests hold only their workers; beyond the queue, 503 at once") {
+TEST_CASE("backend slots: slow requests hold only their slots; beyond the queue, 503 at once") {
   auto cfg = quiet();
   cfg.admin_token = "tok";
   cfg.workers = 2;
@@ -343,10 +345,10 @@ TEST_CASE("backend pool: slow requests hold only their workers; beyond the queue
   auto probe = http_get(b.port(), "/healthz");
   CHECK((probe && probe->status == 200));
   CHECK(slow_done == 0);
-  CHECK(b.wait_busy_workers(1));  // the probe's worker is free again
+  CHECK(b.wait_busy_workers(1));  // probes take no slot
   std::thread slow2(slow);
   CHECK(b.wait_in_flight(2));
-  // Both workers asleep, no queue: the next connection is shed at once.
+  // Both slots taken, no queue: the next /work is shed at once.
   auto shed = http_get(b.port(), "/work");
   CHECK(shed);  // not REQUIRE: the threads must still be joined
   if (shed) {
@@ -398,4 +400,103 @@ TEST_CASE("backend: malformed HTTP gets a 4xx, and the server keeps serving") {
   auto big = c.Post("/admin/faults", huge, "application/json");
   if (big) CHECK(big->status == 413);
   CHECK(http_get(b.port(), "/work")->status == 200);
+}
+
+TEST_CASE("backend slots: a queued /work waits for a slot, then is served") {
+  auto cfg = quiet();
+  cfg.admin_token = "tok";
+  cfg.workers = 1;
+  cfg.queue = 1;
+  RunningBackend b(cfg);
+  REQUIRE(admin(b.port(), "POST", R"({"action":"inject_latency","arguments":{"latency_ms":300}})", "tok")->status == 200);
+  std::atomic<int> ok{0};
+  std::thread first([&] { ok += http_get(b.port(), "/work")->status == 200; });
+  CHECK(b.wait_in_flight(1));
+  std::thread second([&] { ok += http_get(b.port(), "/work")->status == 200; });
+  CHECK(chaoslab::testing::wait_until([&] {
+    auto m = http_get(b.port(), "/metrics");
+    return m && m->body.find("chaoslab_backend_queued_connections 1\n") != std::string::npos;
+  }));
+  CHECK(b.server().in_flight() == 1);  // the second waits: one slot
+  first.join();
+  second.join();
+  CHECK(ok == 2);
+}
+
+TEST_CASE("backend connections: beyond the connection limit a new one gets 503 at once") {
+  using chaoslab::testing::RawConn;
+  auto cfg = quiet();
+  cfg.max_connections = 3;
+  RunningBackend b(cfg);
+  CHECK(b.server().connection_limit() == 3);
+  std::vector<RawConn> idle;  // connected, nothing sent: they hold the limit
+  for (int i = 0; i < 3; ++i) {
+    idle.emplace_back(b.port());
+    REQUIRE(idle.back().connected());
+  }
+  REQUIRE(chaoslab::testing::wait_until([&] { return b.server().open_connections() == 3; }));
+  auto shed = http_get(b.port(), "/healthz");
+  REQUIRE(shed);
+  CHECK(shed->status == 503);
+  CHECK(shed->body.find("too many connections") != std::string::npos);
+  CHECK(shed->get_header_value("Connection") == "close");
+  idle.pop_back();
+  REQUIRE(chaoslab::testing::wait_until([&] { return b.server().open_connections() == 2; }));
+  CHECK(http_get(b.port(), "/healthz")->status == 200);
+  CHECK(b.server().metrics().value("chaoslab_backend_shed_connections_total") == 1);
+}
+
+TEST_CASE("backend connections: keep-alive and pipelining on one connection; idle and slow heads are cut") {
+  using chaoslab::testing::RawConn;
+  using chaoslab::testing::status_of;
+  RunningBackend b(quiet());
+  RawConn c(b.port());
+  REQUIRE(c.connected());
+  for (int i = 0; i < 3; ++i) {
+    c.send_all("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    CHECK(status_of(c.read_response()) == 200);
+  }
+  // Two requests in one write: two answers, in order.
+  c.send_all("GET /readyz HTTP/1.1\r\nHost: x\r\n\r\nGET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::string both = c.read_response();  // may hold both answers
+  if (both.find("HTTP/1.1 404") == std::string::npos) both += c.read_response();
+  CHECK(status_of(both) == 200);
+  const auto second = both.find("HTTP/1.1 404");
+  CHECK(second != std::string::npos);
+  CHECK(second > both.find("HTTP/1.1 200"));
+  CHECK(b.server().open_connections() == 1);
+  // Idle past the keep-alive timeout: closed without a word.
+  const auto t0 = std::chrono::steady_clock::now();
+  CHECK(c.read(10s).empty());
+  CHECK(c.peer_closed());
+  CHECK(seconds_since(t0) >= 1.5);  // the 2 s keep-alive timeout, not at once
+
+  // A request head that never ends: cut at the head deadline, whatever arrives meanwhile.
+  RawConn slow(b.port());
+  REQUIRE(slow.connected());
+  slow.send_all("GET /work HTTP/1.1\r\nHost: x\r\nX-Slow: ");
+  const auto t1 = std::chrono::steady_clock::now();
+  while (!slow.peer_closed() && seconds_since(t1) < 20) {
+    slow.send_all("x");
+    CHECK(slow.read(200ms).empty());
+  }
+  CHECK(slow.peer_closed());
+  CHECK(seconds_since(t1) >= std::chrono::duration<double>(chaoslab::live::kHeadTimeout).count() - 0.5);
+  CHECK(http_get(b.port(), "/healthz")->status == 200);
+}
+
+TEST_CASE("backend: a body announced with Expect: 100-continue is asked for, then served") {
+  auto cfg = quiet();
+  cfg.admin_token = "tok";
+  RunningBackend b(cfg);
+  chaoslab::testing::RawConn c(b.port());
+  REQUIRE(c.connected());
+  const std::string body = R"({"action":"clear"})";
+  c.send_all("POST /admin/faults HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer tok\r\nExpect: 100-continue\r\n"
+             "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n");
+  CHECK(chaoslab::testing::status_of(c.read(5s, true)) == 100);
+  c.send_all(body);
+  const std::string r = c.read_response();
+  CHECK(chaoslab::testing::status_of(r) == 200);
+  CHECK(r.find("\"applied\":\"clear\"") != std::string::npos);
 }

@@ -67,12 +67,11 @@ class RunningBackend {
   }
   int port() const { return port_; }
   live::BackendServer& server() { return *server_; }
-  // Waits until n /work requests are inside the handler (holding their workers).
+  // Waits until n /work requests are being served (holding their slots).
   bool wait_in_flight(int n, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
     return wait_until([&] { return server_->in_flight() >= n; }, limit);
   }
-  // Waits until exactly n workers hold a connection (a closed keep-alive connection frees its
-  // worker only when the server notices the close).
+  // Waits until exactly n /work slots are in use.
   bool wait_busy_workers(int n, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
     return wait_until([&] { return server_->busy_workers() == n; }, limit);
   }

@@ -1,11 +1,15 @@
-// `chaoslab backend`: the lab's backend as a cpp-httplib server.
+// `chaoslab backend`: the lab's backend, an event-driven HTTP/1.1 server on Boost.Asio + Beast.
 //   GET /work     with probability slow_rate sleep U{0..max_delay_ms} ms, then with probability
 //                 failure_rate answer 500 "backend error", else 200 {"ok": true, "ts": <unix s>}
 //   GET /healthz  liveness; GET /readyz readiness (503 during the start-up delay and draining)
 //   GET /metrics  Prometheus text format
 //   /admin/faults POST (apply), GET (read), DELETE (clear) chaoslab.faults (chaos/faults.hpp);
 //                 404 unless an admin token is configured, 401 without "Bearer <token>"
-// Requests run on a bounded worker pool (bounded_pool.hpp); a delayed request holds one worker.
+// A few io threads serve every connection; a connection waiting for bytes, and a request waiting
+// out a delay or a fault, cost no thread (timers). Limits: a deadline for the request head and for
+// the body, the head's size and field count (431), the body's size (413), and the number of open
+// connections (503 at once beyond it). /work requests take one of `workers` slots while they are
+// served; up to `queue` more wait for a slot, the rest are answered 503 "overloaded".
 #pragma once
 
 #include <chrono>
@@ -37,8 +41,10 @@ struct BackendConfig {
   std::optional<std::uint64_t> seed;      // nullopt: seeded from std::random_device, logged
   Duration startup_delay{0};              // /readyz 503 and /work 503 until it has passed
   std::string admin_token;                // empty: /admin/faults answers 404
-  int workers = 32;
-  int queue = 256;                        // accepted connections waiting for a worker
+  int workers = 32;                       // /work requests served at once (slots)
+  int queue = 256;                        // /work requests waiting for a slot before 503s
+  int max_connections = 10000;            // open connections; lowered to fit RLIMIT_NOFILE
+  int io_threads = 0;                     // 0: one per core, at least 2
   Duration drain_delay{0};                // after SIGTERM: keep serving (readyz 503) this long
   Duration shutdown_timeout = std::chrono::seconds(10);  // bound for in-flight work
   Duration partition_hold = std::chrono::seconds(60);    // max time a partitioned request is held
@@ -81,8 +87,12 @@ class BackendServer {
   bool ready() const;
   std::uint64_t seed() const;
   int in_flight() const;
-  // Workers holding a connection (a keep-alive connection holds one until it closes).
+  // /work slots in use (requests being served, delays and faults included).
   int busy_workers() const;
+  // Connections open now (shed ones not counted).
+  int open_connections() const;
+  // The connection limit in force (max_connections, lowered to fit the descriptor limit).
+  int connection_limit() const;
   Metrics& metrics();
 
  private:
