@@ -11,6 +11,7 @@
 #include "report/report_html.hpp"
 #include "sim/scenario.hpp"
 #include "tune/tune.hpp"
+#include "sim/sweep_cli.hpp"
 
 namespace chaoslab::app {
 namespace {
@@ -38,39 +39,46 @@ void add_tune(CLI::App& app, int& exit_code) {
   auto quiet = std::make_shared<bool>(false);
   auto* sub = app.add_subcommand("tune", "Recommend a breaker cool-down (and backoff) for a chaos scenario, with evidence");
   sub->add_option("scenario", o->scenario, "scenario with a chaos experiment (scenarios/*.json)")->required();
-  sub->add_option("--set", *sets, "override a scenario value first, as in `chaoslab run`: /json/pointer=value")->take_all();
+  add_set_option(sub, *sets);
   sub->add_option("--cooldowns", o->cooldowns, "cool-downs to try, seconds (default: from the scenario's restart timing)")
       ->delimiter(',')
-      ->check(CLI::PositiveNumber);
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->check(positive_seconds());
   sub->add_flag("--backoff", o->backoff, "also try the built-in retry backoff candidates (docs/tuning.md)");
-  sub->add_option("--seeds", o->seeds, "runs per candidate")->capture_default_str()->check(CLI::Range(2, 10000000));
+  add_seeds_option(sub, o->seeds, "runs per candidate", 2)->capture_default_str();
   sub->add_option("--pilot-seeds", o->pilot_seeds, "runs that measure the restart timing")
       ->capture_default_str()
-      ->check(CLI::Range(1, 100000));
+      ->check(whole_number(1, 100000));
   sub->add_option("--window", o->window_s, "seconds after a ready endpoint is back that the objective and costs cover")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(positive_seconds());
   sub->add_option("--objective", *objective, "availability (after recovery, default) or recovery (time to first success)")
       ->check(CLI::IsMember({"availability", "recovery"}));
   sub->add_option("--tolerance", o->tolerance,
                   "objective differences up to this count as ties (availability: a fraction, 0.01 = 1 point; recovery: s)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative_number());
   sub->add_option("--trial-weight", o->trial_weight, "weight of failed half-open trials in the cost")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative_number());
   sub->add_option("--load-weight", o->load_weight, "weight of backend attempts/s in the cost")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
-  sub->add_option("--out", o->out, "output directory: the sweep, tune.json, report.html")->capture_default_str();
-  sub->add_option("-j,--jobs", o->jobs, "worker threads (default: every core)")->check(CLI::NonNegativeNumber);
-  sub->add_flag("--resume", o->resume, "complete an interrupted tune in --out");
-  sub->add_flag("-q,--quiet", *quiet, "no progress bar");
+      ->check(non_negative_number());
+  add_out_option(sub, o->out, "output directory: the sweep, tune.json, report.html; locked while written")
+      ->capture_default_str();
+  add_jobs_option(sub, o->jobs);
+  sub->add_flag("--resume", o->resume, "complete an interrupted tune in --out (after Ctrl-C, a crash or a kill)");
+  add_quiet_flag(sub, *quiet);
+  add_examples(sub, {"chaoslab tune scenarios/lab3-chaos.json --set /duration_s=180 --seeds 50 -o out/tune",
+                     "chaoslab tune --set /duration_s=100 scenarios/lab3-chaos.json --cooldowns 1,5,30 --seeds 20 -o out/tune-quick -q"});
   sub->callback([o, sets, objective, quiet, &exit_code] {
     o->sets.clear();
     for (const auto& s : *sets) o->sets.push_back(sim::split_override(s));
     o->objective = *objective == "recovery" ? TuneObjective::recovery : TuneObjective::availability;
     o->progress = !*quiet && ::isatty(STDERR_FILENO) == 1;
+    const OutputDirLock lock(o->out);
     exit_code = run_tune(*o);
     if (exit_code == kExitOk) exit_code = write_tune_report(*o);
   });
