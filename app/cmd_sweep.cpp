@@ -40,7 +40,7 @@ void add_sweep(CLI::App& app, int& exit_code) {
     sim::SweepSpec spec = sim::load_sweep(o->file);
     if (o->seeds > 0) spec.seeds = o->seeds;
     sim::validate_sweep(spec);
-    const OutputDirLock lock(o->out);
+    const sim::OutputDirLock lock(o->out);
     sim::SweepOptions opts;
     opts.out_dir = o->out;
     opts.jobs = o->jobs;

@@ -10,8 +10,8 @@
 #include "report/report_build.hpp"
 #include "report/report_html.hpp"
 #include "sim/scenario.hpp"
-#include "tune/tune.hpp"
 #include "sim/sweep_cli.hpp"
+#include "tune/tune.hpp"
 
 namespace chaoslab::app {
 namespace {
@@ -78,7 +78,7 @@ void add_tune(CLI::App& app, int& exit_code) {
     for (const auto& s : *sets) o->sets.push_back(sim::split_override(s));
     o->objective = *objective == "recovery" ? TuneObjective::recovery : TuneObjective::availability;
     o->progress = !*quiet && ::isatty(STDERR_FILENO) == 1;
-    const OutputDirLock lock(o->out);
+    const sim::OutputDirLock lock(o->out);
     exit_code = run_tune(*o);
     if (exit_code == kExitOk) exit_code = write_tune_report(*o);
   });
