@@ -242,7 +242,9 @@ json metric_vs_axis(const SweepInfo& info, const json& rows, const KeyMetric& m,
     json sort = json::array();
     for (const auto& v : by->levels) sort.push_back(v);
     if (!sort.empty()) color["sort"] = sort;
-    if (by->numeric) color["legend"] = {{"format", ".3~r"}};
+    // Swatches at full strength, as lines: the pale bands would otherwise set their look.
+    color["legend"] = {{"symbolOpacity", 1}, {"symbolStrokeWidth", 3}, {"symbolType", x.numeric ? "stroke" : "circle"}};
+    if (by->numeric) color["legend"]["format"] = ".3~r";
   }
   const json filter = {{"filter", "isValid(datum['" + mean + "'])"}};
   const std::string unit = metric_unit(m);
@@ -257,10 +259,7 @@ json metric_vs_axis(const SweepInfo& info, const json& rows, const KeyMetric& m,
                {"encoding", {{"y", {{"field", mean}, {"type", "quantitative"}, {"title", y_title}}}, {"tooltip", tooltip}}}};
   if (!x.numeric) line["mark"] = {{"type", "point"}, {"filled", true}, {"size", 60}};
   if (by && !facet) {
-    // The legend comes from the lines at full strength, not from the pale bands.
-    json band_color = color;
-    band_color["legend"] = nullptr;
-    band["encoding"]["color"] = band_color;
+    band["encoding"]["color"] = color;
     line["encoding"]["color"] = color;
     line["encoding"]["tooltip"].push_back(axis_tooltip(*by));
   } else {
