@@ -256,7 +256,7 @@ void add_replay(CLI::App& app, int& exit_code) {
       ->check(CLI::IsMember({"skip", "failure", "success"}));
   add_seed_option(sub, opt->seed, "seed for the open-duration jitter (default 1)");
   add_examples(sub, {"chaoslab replay --breaker tests/app/malformed/replay/breaker.json tests/app/malformed/replay/ok.jsonl",
-                     "chaoslab replay --breaker tests/app/malformed/replay/breaker.json tests/app/fixtures/analyze-lab.log "
+                     "chaoslab replay --breaker tests/app/malformed/replay/breaker.json tests/analysis/fixtures/analyze-lab.log "
                      "--lab-rejected failure"});
   sub->callback([opt, &exit_code] {
     run_replay(*opt);

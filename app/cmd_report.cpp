@@ -23,7 +23,7 @@ void add_report(CLI::App& app, int& exit_code) {
   sub->add_option("--output", opts->output, "")->group("");
   sub->add_option("--title", opts->title, "page title")->capture_default_str();
   add_examples(sub, {"chaoslab report out/sweep -o out/sweep.html",
-                     "chaoslab report out/run.jsonl tests/app/fixtures/analyze-lab.log -o out/run.html --title 'one run'"});
+                     "chaoslab report out/run.jsonl tests/analysis/fixtures/analyze-lab.log -o out/run.html --title 'one run'"});
   sub->callback([opts, &exit_code] {
     const ReportPage page = build_report(opts->inputs, opts->title);
     try {

@@ -147,7 +147,8 @@ TEST_CASE("cli: parser errors are one plain line, chaoslab: error:, exit 2") {
       {{"run", "/tmp"}, E + "/tmp: is a directory, not a scenario file\n"},
       {{"sweep", "/tmp", "-o", tmp + "/s"}, E + "/tmp: is a directory, not a sweep file\n"},
       {{"sweep", bad_sweep, "-o", tmp + "/s"},
-       E + bad_sweep + ":2: invalid JSON: syntax error while parsing value - unexpected '}'; expected '[', '{', or a literal\n"},
+       E + bad_sweep + ": line 2, column 12: invalid JSON: syntax error while parsing value - unexpected '}'; expected '[', '{', "
+                       "or a literal\n"},
       {{"sweep", chaos, "--jobs", "-2", "-o", tmp + "/s"},
        E + "sweep: --jobs: \"-2\" is not a whole number from 0 to 4096 (see `chaoslab help sweep`)\n"},
       {{"run", chaos, "--bogus"}, E + "run: The following argument was not expected: --bogus (see `chaoslab help run`)\n"},
@@ -203,10 +204,10 @@ TEST_CASE("cli: every --help example runs as printed, from the source directory'
     for (const std::string& line : examples(sub)) {
       CAPTURE(line);
       const bool service = sub->get_name() == "backend";  // runs until SIGTERM
-      live::SpawnOptions o;
+      chaoslab::live::SpawnOptions o;
       o.stdout_path = work.string() + "/example.out";
       o.stderr_path = work.string() + "/example.err";
-      live::ChildProcess p({"/bin/sh", "-c", "cd '" + work.string() + "' && PATH='" + bin_dir + "':\"$PATH\" exec " + line}, o);
+      chaoslab::live::ChildProcess p({"/bin/sh", "-c", "cd '" + work.string() + "' && PATH='" + bin_dir + "':\"$PATH\" exec " + line}, o);
       if (service) {
         bool listening = false;
         for (int i = 0; i < 3000 && !listening && !p.poll(); ++i) {

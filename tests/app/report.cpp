@@ -437,7 +437,7 @@ TEST_CASE("report: sweeps with discrete integer, log-spaced and 12-level axes, a
                         (s / "tune").string(), "-q"},
                        s.dir)
               .exit_code == 0);
-  for (const std::string& input : {"axes", "tune"}) {
+  for (const std::string input : {"axes", "tune"}) {
     CAPTURE(input);
     const fs::path html = s / (input + ".html");
     const auto r = run_chaoslab({"report", (s / input).string(), "-o", html.string()}, s.dir);
