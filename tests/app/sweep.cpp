@@ -203,9 +203,9 @@ TEST_CASE("sweep: bad sweep files and flags are exit 2 with the file and JSON po
   check_error(R"({"scenario": ")" + scenario + R"(", "axes": [], "seeds": {"count": 10, "frist": 1}})",
               "/seeds/frist: unknown key (expected one of: count, first)");
   check_error(R"({"scenario": ")" + scenario + R"(", "axes": [)",
-              "not valid JSON ([json.exception.parse_error.101] parse error at line 1, column " +
-                  std::to_string(scenario.size() + 27) + ": syntax error while parsing value - unexpected end of input; "
-                  "expected '[', '{', or a literal)");
+              "line 1, column " + std::to_string(scenario.size() + 27) +
+                  ": invalid JSON: syntax error while parsing value - unexpected end of input; "
+                  "expected '[', '{', or a literal");
 
   const std::string good = write_sweep(s, 2, "good.json");
   const auto shard = run_chaoslab({"sweep", good, "--out", (s / "x").string(), "--shard", "3/3"}, s.dir);
