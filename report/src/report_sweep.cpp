@@ -271,6 +271,9 @@ json metric_vs_axis(const SweepInfo& info, const json& rows, const KeyMetric& m,
     band["encoding"]["y"]["axis"] = {{"format", "%"}};
   }
   if (facet) {
+    // One y title per small chart would run into the next row's: the heading names the metric.
+    band["encoding"]["y"]["title"] = nullptr;
+    line["encoding"]["y"]["title"] = nullptr;
     json f = {{"field", by->key}, {"type", by->numeric ? "ordinal" : "nominal"}, {"title", by->title}};
     json sort = json::array();
     for (const auto& v : by->levels) sort.push_back(v);
