@@ -40,6 +40,8 @@ void add_analyze(CLI::App& app, int& exit_code) {
   sub->add_option("--journal", args->journal,
                   "Chaos Toolkit journal whose terminate action marks the chaos window (lab logs)");
   sub->add_flag("--json", args->json, "Print one JSON object (the run summary's field names, then analyze's own)");
+  add_examples(sub, {"chaoslab analyze tests/analysis/fixtures/analyze-trace.jsonl",
+                     "chaoslab analyze tests/analysis/fixtures/analyze-lab-chaos.log --journal tests/analysis/fixtures/analyze-journal.json --json"});
   sub->callback([args, &exit_code] { exit_code = analyze_command(*args); });
 }
 

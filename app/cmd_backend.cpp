@@ -156,6 +156,8 @@ void add_backend(CLI::App& app, int& exit_code) {
                   "A second port for the same routes, open only between SIGUSR1 and SIGUSR2 "
                   "(local live mode's Service endpoint)");
   sub->add_flag("--service-open", flags->service_open, "Open the --service-port listener at start");
+  add_examples(sub, {"chaoslab backend --host 127.0.0.1 --port 8000",
+                     "chaoslab backend --host 127.0.0.1 --port 0 --failure-rate 0.5 --seed 1 --admin-token secret"});
   sub->callback([flags, &exit_code] { exit_code = serve(resolve(*flags)); });
 }
 

@@ -4,7 +4,9 @@
 #include <signal.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -85,8 +87,11 @@ int run_client(const ClientFlags& f) {
 
   std::ofstream file;
   if (f.trace_file) {
+    errno = 0;
     file.open(*f.trace_file, std::ios::trunc);
-    if (!file) throw std::runtime_error(*f.trace_file + ": cannot open the trace file for writing");
+    if (!file)
+      throw std::runtime_error("cannot write the trace to " + *f.trace_file + ": " +
+                               (errno ? std::strerror(errno) : "cannot open the file"));
   }
   std::ostream& out = f.trace_file ? static_cast<std::ostream&>(file) : std::cout;
 
@@ -171,6 +176,9 @@ void add_client(CLI::App& app, int& exit_code) {
   sub->add_option("--seed", f->seed, "Seed of the retry jitter (SEED; default random, in the trace)");
   sub->add_option("--duration", f->duration, "Stop after this many seconds (default: run until SIGTERM)");
   sub->add_option("--drain-timeout", f->drain_timeout, "Seconds in-flight calls get at shutdown (5)");
+  add_examples(sub, {"chaoslab client --url http://127.0.0.1:8000 --duration 5 --no-http --trace out/client.jsonl",
+                     "chaoslab client --scenario scenarios/lab3-chaos.json --url http://127.0.0.1:8000 --duration 2 --no-http "
+                     "--trace out/client-lab3.jsonl"});
   sub->callback([f, &exit_code] { exit_code = run_client(*f); });
 }
 

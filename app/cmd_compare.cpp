@@ -1,5 +1,5 @@
-// chaoslab compare --scenario SCENARIO --observed LOG|TRACE|DIR [--runs N] [--seed S] [--band P]
-//                  [--set /ptr=value]... [--journal FILE] [--keep-duration] [--json] [--out FILE]
+// chaoslab compare SCENARIO --observed LOG|TRACE|DIR [--seeds N] [--seed S] [--band P]
+//                  [--set /ptr=value]... [--journal FILE] [--keep-duration] [--json] [-o FILE]
 // Places an observed run in the distribution of N simulations of the scenario; exit 1 when a main
 // metric lies outside the band, so it can gate CI. --out writes the --json object to FILE, an
 // input of `chaoslab report` (its compare section).
@@ -29,6 +29,7 @@ struct CompareArgs {
 };
 
 int compare_command(CompareArgs& a) {
+  if (a.options.scenario.empty()) throw ConfigError("compare: the scenario file is required (chaoslab compare SCENARIO --observed LOG)");
   for (const auto& s : a.sets) a.options.overrides.push_back(sim::split_override(s));
   if (!a.journal.empty()) a.options.journal = a.journal;
   a.options.match_duration = !a.keep_duration;
@@ -55,19 +56,26 @@ int compare_command(CompareArgs& a) {
 void add_compare(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<CompareArgs>();
   auto* sub = app.add_subcommand("compare", "Place an observed run in the simulator's distribution for a scenario");
-  sub->add_option("--scenario", args->options.scenario, "Scenario file to simulate")->required();
-  sub->add_option("--observed", args->options.observed, "Lab client log, trace (JSON lines) or live output folder")
+  // The scenario is a positional as everywhere; --scenario (the old spelling) stays as a hidden alias.
+  auto* scen = sub->add_option("scenario", args->options.scenario, "scenario file to simulate");
+  auto* scen_flag = sub->add_option("--scenario", args->options.scenario, "")->group("");
+  scen->excludes(scen_flag);
+  sub->add_option("--observed", args->options.observed, "lab client log, trace (JSON lines) or live output folder")
       ->required();
-  sub->add_option("--runs", args->options.runs, "Simulated runs (default 200)");
-  sub->add_option("--seed", args->options.seed, "Base seed; run i uses the i-th derived seed (default 1)");
+  add_seeds_option(sub, args->options.runs, "simulated runs (default 200)", 2);
+  sub->add_option("--runs", args->options.runs, "")->group("")->check(whole_number(2, 10000000));  // old name
+  add_seed_option(sub, args->options.seed, "base seed; run i uses the i-th derived seed (default 1)");
   sub->add_option("--band", args->options.band,
-                  "Lower-tail percent P: pass inside the P-th to (100-P)-th simulated percentile (default 1)");
-  sub->add_option("--set", args->sets, "Override a scenario value: /json/pointer=value; repeatable")->take_all();
+                  "lower-tail percent P: pass inside the P-th to (100-P)-th simulated percentile (default 1)");
+  add_set_option(sub, args->sets);
   sub->add_option("--journal", args->journal, "Chaos Toolkit journal placing the chaos window on a lab log");
   sub->add_flag("--keep-duration", args->keep_duration,
-                "Simulate the scenario's own duration instead of the observed run's length");
-  sub->add_flag("--json", args->json, "Print the comparison as one JSON object");
-  sub->add_option("--out", args->out, "Also write the JSON object to this file (a `chaoslab report` input)");
+                "simulate the scenario's own duration instead of the observed run's length");
+  sub->add_flag("--json", args->json, "print the comparison as one JSON object");
+  add_out_option(sub, args->out, "also write the JSON object to this file (a `chaoslab report` input)");
+  add_examples(sub, {"chaoslab compare scenarios/lab3-phase-b.json --observed tests/analysis/fixtures/analyze-lab.log --seeds 50",
+                     "chaoslab compare scenarios/lab3-chaos.json --observed tests/analysis/fixtures/analyze-lab-chaos.log "
+                     "--journal tests/analysis/fixtures/analyze-journal.json --seeds 50 -o out/compare.json"});
   sub->callback([args, &exit_code] { exit_code = compare_command(*args); });
 }
 

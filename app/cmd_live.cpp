@@ -1,4 +1,4 @@
-// chaoslab live SCENARIO [--out DIR] [--seed N] [--set /ptr=value]...
+// chaoslab live SCENARIO [-o DIR] [--seed N] [--set /ptr=value]...
 // Local live mode (live/live_run.hpp): the scenario's backend as child processes on loopback, its
 // clients and its Chaos Toolkit experiment in real time. The scenario is loaded and validated by
 // the simulator's loader (app/ may use both sim/ and live/); live/ gets a plain plan.
@@ -163,11 +163,12 @@ void add_live(CLI::App& app, int& exit_code) {
   auto* sub = app.add_subcommand(
       "live", "Run a scenario against real processes on this machine (backend, client, chaos)");
   sub->add_option("scenario", args->scenario, "Scenario file (scenarios/*.json)")->required();
-  sub->add_option("--out", args->out, "Output directory (default: live-<scenario name>)");
-  sub->add_option("--seed", args->seed, "Run seed (default: the scenario's \"seed\")");
-  sub->add_option("--set", args->sets, "Override a scenario value before validation: /json/pointer=value; repeatable")
-      ->take_all();
+  add_out_option(sub, args->out, "output directory (default: live-<scenario name>)");
+  add_seed_option(sub, args->seed, "run seed (default: the scenario's \"seed\")");
+  add_set_option(sub, args->sets);
   sub->add_flag("--json", args->json, "Print the summary as one JSON object");
+  add_examples(sub, {"chaoslab live scenarios/live-check.json --set /duration_s=12 -o out/live",
+                     "chaoslab live scenarios/live-check.json --set /duration_s=12 --seed 3 -o out/live-json --json"});
   sub->callback([args, &exit_code] { exit_code = live_command(*args); });
 }
 

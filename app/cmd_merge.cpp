@@ -1,4 +1,4 @@
-// `chaoslab merge SHARD_DIR... --out DIR`: joins the shards of one sweep (docs/distributed-sweeps.md).
+// `chaoslab merge SHARD_DIR... -o DIR`: joins the shards of one sweep (docs/distributed-sweeps.md).
 #include <cstdio>
 
 #include "commands.hpp"
@@ -16,7 +16,8 @@ void add_merge(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<Options>();
   auto* sub = app.add_subcommand("merge", "Join the shard directories of one sweep into one directory");
   sub->add_option("shards", o->dirs, "the --out directories of `chaoslab sweep --shard I/N`")->required();
-  sub->add_option("--out", o->out, "the merged sweep directory (must not hold a sweep)")->required();
+  add_out_option(sub, o->out, "the merged sweep directory (must not hold a sweep)")->required();
+  add_examples(sub, {"chaoslab merge out/shard0 out/shard1 -o out/merged"});
   sub->callback([o, &exit_code] {
     std::vector<std::filesystem::path> dirs(o->dirs.begin(), o->dirs.end());
     try {

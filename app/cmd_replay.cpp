@@ -254,7 +254,10 @@ void add_replay(CLI::App& app, int& exit_code) {
                   "lab calls the lab's breaker rejected have no outcome: skip them (default) or "
                   "assume one")
       ->check(CLI::IsMember({"skip", "failure", "success"}));
-  sub->add_option("--seed", opt->seed, "seed for the open-duration jitter (default 1)");
+  add_seed_option(sub, opt->seed, "seed for the open-duration jitter (default 1)");
+  add_examples(sub, {"chaoslab replay --breaker tests/app/malformed/replay/breaker.json tests/app/malformed/replay/ok.jsonl",
+                     "chaoslab replay --breaker tests/app/malformed/replay/breaker.json tests/analysis/fixtures/analyze-lab.log "
+                     "--lab-rejected failure"});
   sub->callback([opt, &exit_code] {
     run_replay(*opt);
     exit_code = kExitOk;

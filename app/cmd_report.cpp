@@ -1,4 +1,4 @@
-// `chaoslab report INPUT... -o report.html`: one self-contained HTML page (charts inlined, no
+// `chaoslab report INPUT... [-o report.html] [--title T]`: one self-contained HTML page (charts inlined, no
 // network) from sweep directories, traces and lab logs. docs/reports.md.
 #include <cstdio>
 
@@ -18,8 +18,12 @@ void add_report(CLI::App& app, int& exit_code) {
   auto* sub = app.add_subcommand("report", "HTML report (offline, Vega-Lite charts) from sweeps, traces and lab logs");
   sub->add_option("inputs", opts->inputs, "sweep/tune output directories, JSON-lines traces, lab client logs")
       ->required();
-  sub->add_option("-o,--output", opts->output, "the HTML file to write")->capture_default_str();
+  add_out_option(sub, opts->output, "the HTML file to write")->capture_default_str();
+  // --output was report's name before the grammar (docs/cli.md); kept as a hidden alias.
+  sub->add_option("--output", opts->output, "")->group("");
   sub->add_option("--title", opts->title, "page title")->capture_default_str();
+  add_examples(sub, {"chaoslab report out/sweep -o out/sweep.html",
+                     "chaoslab report out/run.jsonl tests/analysis/fixtures/analyze-lab.log -o out/run.html --title 'one run'"});
   sub->callback([opts, &exit_code] {
     const ReportPage page = build_report(opts->inputs, opts->title);
     try {

@@ -1,11 +1,16 @@
 // chaoslab run SCENARIO [--seed N] [--set /ptr=value]... [--trace FILE] [--journal FILE] [--json]
 // One simulated run; prints its summary (docs/trace.md "Run summary").
+#include <cerrno>
+#include <cstring>
 #include <fstream>
+#include <sstream>
 #include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "commands.hpp"
 #include "policies/error.hpp"
@@ -26,9 +31,36 @@ struct RunArgs {
 };
 
 std::unique_ptr<std::ofstream> open_output(const std::string& path, const char* what) {
+  errno = 0;
   auto out = std::make_unique<std::ofstream>(path, std::ios::binary | std::ios::trunc);
-  if (!*out) throw std::runtime_error(std::string("cannot write the ") + what + " to " + path);
+  if (!*out)
+    throw std::runtime_error(std::string("cannot write the ") + what + " to " + path + ": " +
+                             (errno ? std::strerror(errno) : "cannot open the file"));
   return out;
+}
+
+void finish_output(std::ofstream& f, const std::string& path, const char* what) {
+  errno = 0;
+  f.flush();
+  f.close();
+  if (f.fail())
+    throw std::runtime_error(std::string("cannot write the ") + what + " to " + path + ": " +
+                             (errno ? std::strerror(errno) : "write failed"));
+}
+
+// The probes of the steady-state hypothesis that missed their tolerance after the method, from the
+// journal: a deviated run names them.
+std::string missed_probes(const std::string& journal_text) {
+  const nlohmann::json j = nlohmann::json::parse(journal_text, nullptr, false);
+  std::string names;
+  if (j.is_discarded()) return names;
+  const auto after = j.value("/steady_states/after/probes"_json_pointer, nlohmann::json::array());
+  for (const auto& p : after) {
+    if (p.value("tolerance_met", true)) continue;
+    const std::string name = p.value("/activity/name"_json_pointer, std::string("?"));
+    names += (names.empty() ? "\"" : ", \"") + name + "\"";
+  }
+  return names;
 }
 
 int run_command(const RunArgs& a) {
@@ -39,22 +71,30 @@ int run_command(const RunArgs& a) {
     throw ConfigError(a.scenario + ": --journal needs a scenario with a chaos experiment (/chaos)");
 
   std::unique_ptr<std::ofstream> trace, journal;
+  std::ostringstream journal_text;  // also read back to name the probes of a deviated run
   sim::RunOptions opt;
   if (!a.trace.empty()) opt.trace = (trace = open_output(a.trace, "trace")).get();
-  if (!a.journal.empty()) opt.journal = (journal = open_output(a.journal, "journal")).get();
+  if (!a.journal.empty()) journal = open_output(a.journal, "journal");
+  if (scenario.chaos) opt.journal = &journal_text;
 
   const std::uint64_t seed = a.seed.value_or(scenario.seed);
   const sim::RunResult r = sim::run_scenario(scenario, seed, opt);
-  for (auto* f : {trace.get(), journal.get()}) {
-    if (f && !f->flush()) throw std::runtime_error("cannot write an output file");
+  if (trace) finish_output(*trace, a.trace, "trace");
+  if (journal) {
+    *journal << journal_text.str();
+    finish_output(*journal, a.journal, "journal");
   }
   if (a.json) {
     std::cout << r.summary.to_json() << '\n';
   } else {
     std::cout << scenario.name << " (" << a.scenario << ")\n" << r.summary.to_text();
     if (r.chaos_status) {
-      std::cout << "chaos     experiment " << chaos::to_string(*r.chaos_status)
-                << (r.chaos_deviated ? ", deviated" : "") << '\n';
+      std::cout << "chaos     experiment " << chaos::to_string(*r.chaos_status);
+      if (r.chaos_deviated) {
+        const std::string probes = missed_probes(journal_text.str());
+        std::cout << ", deviated" << (probes.empty() ? "" : ": steady-state probe " + probes + " missed its tolerance");
+      }
+      std::cout << '\n';
     }
   }
   std::cout.flush();
@@ -66,14 +106,15 @@ int run_command(const RunArgs& a) {
 void add_run(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<RunArgs>();
   auto* sub = app.add_subcommand("run", "Simulate one run of a scenario and print its summary");
-  sub->add_option("scenario", args->scenario, "Scenario file (scenarios/*.json)")->required();
-  sub->add_option("--seed", args->seed, "Run seed (default: the scenario's \"seed\")");
-  sub->add_option("--set", args->sets, "Override a scenario value before validation: /json/pointer=value "
-                                       "(value parsed as JSON, else taken as a string); repeatable")
-      ->take_all();
-  sub->add_option("--trace", args->trace, "Write the JSON-lines trace (docs/trace.md) to FILE");
-  sub->add_option("--journal", args->journal, "Write the Chaos Toolkit journal to FILE");
-  sub->add_flag("--json", args->json, "Print the summary as one JSON object");
+  sub->add_option("scenario", args->scenario, "scenario file (scenarios/*.json)")->required();
+  add_seed_option(sub, args->seed, "run seed (default: the scenario's \"seed\")");
+  add_set_option(sub, args->sets);
+  sub->add_option("--trace", args->trace, "write the JSON-lines trace (docs/trace.md) to FILE")->type_name("FILE");
+  sub->add_option("--journal", args->journal, "write the Chaos Toolkit journal to FILE")->type_name("FILE");
+  sub->add_flag("--json", args->json, "print the summary as one JSON object");
+  add_examples(sub, {"chaoslab run scenarios/lab3-chaos.json",
+                     "chaoslab run scenarios/lab3-chaos.json --set /duration_s=180 --seed 7 --trace out/run.jsonl",
+                     "chaoslab run scenarios/mm1.json --json"});
   sub->callback([args, &exit_code] { exit_code = run_command(*args); });
 }
 

@@ -1,4 +1,4 @@
-// `chaoslab sweep SWEEP.json --out DIR [--jobs N] [--shard I/N] [--resume]`: thousands of seeded
+// `chaoslab sweep SWEEP.json -o DIR [--seeds N] [--jobs N] [--shard I/N] [--resume] [-q]`: thousands of seeded
 // runs over parameter axes, streamed to DIR/runs.jsonl and summarised in DIR/summary.csv.
 // docs/sweeps.md.
 #include <unistd.h>
@@ -18,6 +18,7 @@ void add_sweep(CLI::App& app, int& exit_code) {
     std::string file;
     std::string out;
     int jobs = 0;
+    int seeds = 0;
     std::string shard;
     bool resume = false;
     bool quiet = false;
@@ -25,14 +26,21 @@ void add_sweep(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<Options>();
   auto* sub = app.add_subcommand("sweep", "Run a parameter sweep: every point of the design, many seeds each");
   sub->add_option("sweep", o->file, "sweep file (docs/sweeps.md)")->required();
-  sub->add_option("--out", o->out, "output directory (runs.jsonl, summary.csv, sweep.json)")->required();
-  sub->add_option("-j,--jobs", o->jobs, "worker threads (default: every core)")->check(CLI::NonNegativeNumber);
+  add_out_option(sub, o->out, "output directory (runs.jsonl, summary.csv, sweep.json); locked while written")
+      ->required();
+  add_seeds_option(sub, o->seeds, "seeds per point instead of the file's seeds.count");
+  add_jobs_option(sub, o->jobs);
   sub->add_option("--shard", o->shard, "run only shard I of N (0 <= I < N), e.g. 2/8; join with `chaoslab merge`");
-  sub->add_flag("--resume", o->resume, "complete the sweep already in --out (after a crash or kill)");
-  sub->add_flag("-q,--quiet", o->quiet, "no progress bar, even on a terminal");
+  sub->add_flag("--resume", o->resume, "complete the sweep already in --out (after Ctrl-C, a crash or a kill)");
+  add_quiet_flag(sub, o->quiet, "no progress bar, even on a terminal");
+  add_examples(sub, {"chaoslab sweep sweeps/lab3-cooldown.json --seeds 20 -o out/sweep",
+                     "chaoslab sweep sweeps/lab3-cooldown.json --seeds 20 --shard 0/2 -o out/shard0 -q",
+                     "chaoslab sweep sweeps/lab3-cooldown.json --seeds 20 --shard 1/2 -o out/shard1 -q"});
   sub->callback([o, &exit_code] {
-    const sim::SweepSpec spec = sim::load_sweep(o->file);
+    sim::SweepSpec spec = sim::load_sweep(o->file);
+    if (o->seeds > 0) spec.seeds = o->seeds;
     sim::validate_sweep(spec);
+    const sim::OutputDirLock lock(o->out);
     sim::SweepOptions opts;
     opts.out_dir = o->out;
     opts.jobs = o->jobs;

@@ -11,6 +11,7 @@
 #include "report/report_build.hpp"
 #include "report/report_html.hpp"
 #include "sim/scenario.hpp"
+#include "sim/sweep_cli.hpp"
 #include "tune/tune.hpp"
 
 namespace chaoslab::app {
@@ -56,13 +57,13 @@ void add_tune(CLI::App& app, int& exit_code) {
   auto quiet = std::make_shared<bool>(false);
   auto* sub = app.add_subcommand("tune", "Recommend a breaker cool-down (and backoff) for a chaos scenario, with evidence");
   sub->add_option("scenario", o->scenario, "scenario with a chaos experiment (scenarios/*.json)")->required();
-  sub->add_option("--set", *sets, "override a scenario value first, as in `chaoslab run`: /json/pointer=value (repeatable)")
-      ->allow_extra_args(false)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  sub->add_option("--cooldowns", o->cooldowns, "cool-downs to try, seconds, comma-separated (default: from the restart timing)")
+  add_set_option(sub, *sets);
+  sub->add_option("--cooldowns", o->cooldowns, "cool-downs to try, seconds (default: from the scenario's restart timing)")
       ->delimiter(',')
+      ->expected(1)
       ->allow_extra_args(false)
-      ->check(number_in(1e-6, 1e6, false, "cool-downs in seconds, each above 0 and at most 1000000"));
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->check(positive_seconds());
   sub->add_option("--pointer", o->pointer,
                   "put the cool-down at this JSON pointer only (default: the value every client runs with)");
   sub->add_flag("--backoff", o->backoff, "also try the built-in retry backoff candidates (docs/tuning.md)");
@@ -73,29 +74,23 @@ void add_tune(CLI::App& app, int& exit_code) {
                   "or no limit with --min-availability)")
       ->check(number_in(0, 100, false, "percentage points from 0 to 100"));
   sub->add_option("--max-load", *max_load, "at most this many attempts/s on the recovering backend")
-      ->check(number_in(0, 1e9, false, "attempts per second, 0 or more"));
+      ->check(non_negative_number());
   sub->add_option("--max-failed-trials", *max_trials, "at most this many failed half-open trials per incident")
-      ->check(number_in(0, 1e9, false, "a count, 0 or more"));
-  sub->add_option("--seeds", o->seeds, "runs per candidate")
-      ->capture_default_str()
-      ->check(number_in(1, 1000000, true, "a whole number from 1 to 1000000"));
+      ->check(non_negative_number());
+  add_seeds_option(sub, o->seeds, "runs per candidate", 1)->capture_default_str();
   sub->add_option("--pilot-seeds", o->pilot_seeds, "runs that measure the restart timing")
       ->capture_default_str()
-      ->check(number_in(1, 100000, true, "a whole number from 1 to 100000"));
+      ->check(whole_number(1, 100000));
   sub->add_option("--window", o->window_s, "seconds after a ready endpoint is back that the incident lasts")
       ->capture_default_str()
-      ->check(number_in(0.001, 1e6, false, "seconds, above 0 and at most 1000000"));
-  sub->add_option("-o,--out", o->out, "output directory: the sweep, tune.json, scenario.json, report.html")
+      ->check(positive_seconds());
+  add_out_option(sub, o->out, "output directory: the sweep, tune.json, scenario.json, report.html; locked while written")
       ->capture_default_str();
-  sub->add_option("-j,--jobs", o->jobs, "worker threads (default: every core)")
-      ->check(number_in(0, 4096, true, "a whole number from 0 to 4096"));
-  sub->add_flag("--resume", o->resume, "complete an interrupted tune in --out");
-  sub->add_flag("-q,--quiet", *quiet, "no progress bar");
-  sub->footer(
-      "Examples:\n"
-      "  chaoslab tune scenarios/lab3-chaos.json --set /duration_s=180 -o tune-out\n"
-      "  chaoslab tune scenarios/lab3-chaos.json --min-availability 10 --backoff\n"
-      "  chaoslab tune scenarios/lab3-chaos.json --cooldowns 0.5,1,2,5,10 --seeds 500 -q");
+  add_jobs_option(sub, o->jobs);
+  sub->add_flag("--resume", o->resume, "complete an interrupted tune in --out (after Ctrl-C, a crash or a kill)");
+  add_quiet_flag(sub, *quiet);
+  add_examples(sub, {"chaoslab tune scenarios/lab3-chaos.json --set /duration_s=180 --seeds 50 -o out/tune",
+                     "chaoslab tune --set /duration_s=100 scenarios/lab3-chaos.json --cooldowns 1,5,30 --seeds 20 -o out/tune-quick -q"});
   sub->callback([o, sets, min_avail, max_loss, max_load, max_trials, quiet, &exit_code] {
     o->sets.clear();
     for (const auto& s : *sets) o->sets.push_back(sim::split_override(s));
@@ -105,6 +100,7 @@ void add_tune(CLI::App& app, int& exit_code) {
     if (!std::isnan(*max_load)) o->limits.max_load = *max_load;
     if (!std::isnan(*max_trials)) o->limits.max_failed_trials = *max_trials;
     o->progress = !*quiet && ::isatty(STDERR_FILENO) == 1;
+    const sim::OutputDirLock lock(o->out);
     exit_code = run_tune(*o);
     // Without a recommendation (exit 1) the evidence is still worth a page, when tune.json exists.
     if (exit_code == kExitOk || (exit_code == kExitCheckFailed && std::filesystem::exists(std::filesystem::path(o->out) / "tune.json"))) {

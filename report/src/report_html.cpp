@@ -35,7 +35,9 @@ figcaption b { color: var(--fg); }
 .chart { min-height: 60px; overflow-x: auto; }
 table { border-collapse: collapse; margin: 12px 0 4px; font-size: 13.5px; }
 caption { text-align: left; color: var(--muted); padding-bottom: 4px; }
+.table { overflow-x: auto; }
 th, td { border-bottom: 1px solid var(--line); padding: 3px 10px; text-align: right; }
+td { white-space: nowrap; }  /* "full-jitter" stays one word; a wide table scrolls instead */
 th { background: #f5f7fa; }
 th:first-child, td:first-child { text-align: left; }
 tr.hl td { background: var(--hl); font-weight: 600; }
@@ -62,8 +64,12 @@ constexpr std::string_view kScript = R"js(
       title: { fontSize: 14, anchor: 'start' }
     }
   };
+  window.chaoslabViews = {};  // chart id -> Vega view, for a headless layout check
   var jobs = charts.map(function (c) {
-    return vegaEmbed('#' + c.id, c.spec, options).catch(function (e) {
+    return vegaEmbed('#' + c.id, c.spec, options).then(function (r) {
+      window.chaoslabViews[c.id] = r.view;
+      return r;
+    }).catch(function (e) {
       console.error('chaoslab report: chart ' + c.id + ' failed: ' + e);
       document.getElementById(c.id).textContent = 'This chart failed to render: ' + e;
       throw e;
@@ -98,7 +104,7 @@ std::string script_safe_json(const nlohmann::json& j) {
 }
 
 void render_table(std::string& out, const ReportTable& t) {
-  out += "<table>";
+  out += "<div class=\"table\"><table>";
   if (!t.caption.empty()) out += "<caption>" + html_escape(t.caption) + "</caption>";
   out += "<thead><tr>";
   for (const auto& h : t.header) out += "<th>" + html_escape(h) + "</th>";
@@ -110,7 +116,7 @@ void render_table(std::string& out, const ReportTable& t) {
     for (const auto& cell : t.rows[i]) out += "<td>" + html_escape(cell) + "</td>";
     out += "</tr>\n";
   }
-  out += "</tbody></table>\n";
+  out += "</tbody></table></div>\n";
 }
 
 }  // namespace

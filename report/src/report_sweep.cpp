@@ -21,7 +21,7 @@ const std::vector<KeyMetric>& key_metrics() {
       {"success_rate", "call success rate", true},
       {"recovery.time_to_first_success_s", "time to first success after recovery (s)", false},
       {"recovery.time_to_closed_s", "time to breaker CLOSED after recovery (s)", false},
-      {"wasted_cooldown_s", "wasted cool-down: OPEN with a ready endpoint (s)", false},
+      {"wasted_cooldown_s", "wasted cool-down: OPEN with a ready endpoint, summed over clients (client-s)", false},
       {"failed_half_open_trials", "failed half-open trials", false},
       {"attempts_without_ready_endpoint", "attempts sent with no ready endpoint", false},
       {"retry_amplification", "retry amplification (attempts per call)", false},
@@ -34,6 +34,7 @@ namespace {
 
 struct Axis {
   std::string name;
+  std::string title;        // for people: "cool-down (s)" for cooldown_s
   std::string key;          // field name in the chart data (Vega-Lite reads dots as nesting)
   std::string kind;         // values, linear, log, profiles
   json levels = json::array();  // grid levels / profile names, in order
@@ -47,6 +48,34 @@ struct SweepInfo {
   std::size_t seeds = 0;
 };
 
+// An axis name as a title with its unit: cooldown_s -> "cool-down (s)", latency_ms -> "latency (ms)".
+std::string axis_title(const std::string& name) {
+  std::string base = name, unit;
+  for (const char* u : {"_ms", "_s"}) {
+    const std::string suffix = u;
+    if (base.size() > suffix.size() && base.compare(base.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      base.resize(base.size() - suffix.size());
+      unit = suffix.substr(1);
+      break;
+    }
+  }
+  for (char& c : base) c = c == '_' ? ' ' : c;
+  if (base == "cooldown") base = "cool-down";
+  return unit.empty() ? base : base + " (" + unit + ")";
+}
+
+// The unit in a metric label's last parentheses ("... (s)" -> "s"), "%" for the success rate.
+std::string metric_unit(const KeyMetric& m) {
+  if (m.name == "success_rate") return "%";
+  const auto open = m.label.rfind('('), close = m.label.rfind(')');
+  if (open == std::string::npos || close != m.label.size() - 1) return "";
+  return m.label.substr(open + 1, close - open - 1);
+}
+
+// Colour scales that stay distinct: ten hues, enough for every axis charted by colour (an axis
+// with more levels gets small multiples instead).
+constexpr std::size_t kMaxColourLevels = 10;
+
 SweepInfo read_info(const fs::path& dir) {
   std::ifstream in(dir / "sweep.json");
   json m = json::parse(in, nullptr, false);
@@ -58,6 +87,7 @@ SweepInfo read_info(const fs::path& dir) {
   for (const auto& a : m["axes"]) {
     Axis axis;
     axis.name = a.at("name");
+    axis.title = axis_title(axis.name);
     axis.key = "axis" + std::to_string(info.axes.size());
     axis.kind = a.value("kind", "values");
     if (axis.kind == "profiles") {
@@ -87,13 +117,16 @@ bool has_metric(const sim::SweepStats& st, const std::string& m) {
 bool discrete_axis(const SweepInfo& info, const Axis& a) { return info.design == "grid" || !a.numeric; }
 
 json axis_encoding(const SweepInfo& info, const Axis& a, bool as_ordinal) {
-  json e = {{"field", a.key}, {"title", a.name}};
-  if (as_ordinal || !a.numeric) {
+  json e = {{"field", a.key}, {"title", a.title}};
+  // A grid's levels are discrete (two replica counts are 1 and 3, not a range 1.0-3.0).
+  if (as_ordinal || !a.numeric || discrete_axis(info, a)) {
     e["type"] = a.numeric ? "ordinal" : "nominal";
     json sort = json::array();
     for (const auto& v : a.levels) sort.push_back(v);
     if (!sort.empty() && discrete_axis(info, a)) e["sort"] = sort;
-    e["axis"] = {{"labelAngle", 0}};
+    e["axis"] = {{"labelAngle", 0}, {"labelOverlap", true}};
+    if (a.numeric) e["axis"]["format"] = ".3~r";  // log-spaced levels: 1.39, not 1.39157884
+    if (a.levels.size() > 8) e["axis"]["labelAngle"] = -45;
   } else {
     e["type"] = "quantitative";
     // Cool-downs and timeouts are usually spaced by factors: a log scale keeps them apart.
@@ -109,8 +142,16 @@ json axis_encoding(const SweepInfo& info, const Axis& a, bool as_ordinal) {
       hi = std::max(hi, d);
     }
     if (a.kind == "log" || (positive && hi / lo >= 20)) e["scale"] = {{"type", "log"}};
+    e["axis"] = {{"format", ".3~r"}, {"labelOverlap", true}};
   }
   return e;
+}
+
+// Tooltip field of an axis, numbers rounded for people.
+json axis_tooltip(const Axis& a) {
+  json t = {{"field", a.key}, {"title", a.title}};
+  if (a.numeric) t["format"] = ".4~r";
+  return t;
 }
 
 json point_rows(const SweepInfo& info, const sim::SweepStats& st, const std::vector<std::string>& metrics) {
@@ -142,10 +183,15 @@ json point_rows(const SweepInfo& info, const sim::SweepStats& st, const std::vec
 json heatmap(const SweepInfo& info, const json& rows, const KeyMetric& m, const Axis& x, const Axis& y) {
   const std::string field = fk(m.name, "mean");
   const bool grid = discrete_axis(info, x) && discrete_axis(info, y);
+  const std::string unit = metric_unit(m);
+  const bool pct = m.name == "success_rate";
+  // The colour bar in the cells' unit, with a short title (the chart's heading has the metric).
+  json legend = {{"orient", "right"}, {"title", unit.empty() ? "mean" : "mean (" + unit + ")"},
+                 {"gradientLength", std::clamp(40 * static_cast<int>(y.levels.size()), 80, 200)}};
+  legend["format"] = pct ? ".0%" : ".3~r";
   json color = {{"field", field}, {"type", "quantitative"}, {"title", m.label},
-                {"scale", {{"scheme", m.higher_is_better ? "blues" : "oranges"}}},
-                {"legend", {{"orient", "right"}, {"gradientLength", std::clamp(40 * static_cast<int>(y.levels.size()), 80, 200)}}}};
-  json tooltip = json::array({{{"field", x.key}, {"title", x.name}}, {{"field", y.key}, {"title", y.name}},
+                {"scale", {{"scheme", m.higher_is_better ? "blues" : "oranges"}}}, {"legend", legend}};
+  json tooltip = json::array({axis_tooltip(x), axis_tooltip(y),
                               {{"field", field}, {"title", m.label + " (mean)"}, {"format", ".3~f"}},
                               {{"field", fk(m.name, "lo")}, {"title", "95% CI low"}, {"format", ".3~f"}},
                               {{"field", fk(m.name, "hi")}, {"title", "95% CI high"}, {"format", ".3~f"}},
@@ -159,45 +205,63 @@ json heatmap(const SweepInfo& info, const json& rows, const KeyMetric& m, const 
   }
   const int nx = std::max<int>(1, static_cast<int>(x.levels.size()));
   const int ny = std::max<int>(1, static_cast<int>(y.levels.size()));
-  const std::string fmt = m.name == "success_rate" ? ".0%" : ".3~r";
+  const std::string fmt = pct ? ".1%" : ".3~r";
+  // Dark text on light cells, white on dark ones: both schemes darken as the value grows.
+  double lo = INFINITY, hi = -INFINITY;
+  for (const auto& r : rows)
+    if (r.contains(field) && r[field].is_number()) {
+      lo = std::min(lo, r[field].get<double>());
+      hi = std::max(hi, r[field].get<double>());
+    }
+  const double dark_from = std::isfinite(lo) ? lo + 0.55 * (hi - lo) : 0;
   json text_enc = {{"x", axis_encoding(info, x, true)}, {"y", axis_encoding(info, y, true)},
-                   {"text", {{"field", field}, {"type", "quantitative"}, {"format", fmt}}}};
-  return {{"width", std::min(640, 58 * nx)}, {"height", std::min(360, 40 * ny)},
+                   {"text", {{"field", field}, {"type", "quantitative"}, {"format", fmt}}},
+                   {"color", {{"condition", {{"test", "datum['" + field + "'] > " + std::to_string(dark_from) +
+                                                          (hi > lo ? "" : " && false")},
+                                             {"value", "#ffffff"}}},
+                              {"value", "#1f2933"}}}};
+  json layers = json::array({{{"mark", {{"type", "rect"}}}, {"encoding", {{"color", color}, {"tooltip", tooltip}}}}});
+  if (nx <= 12) layers.push_back({{"mark", {{"type", "text"}, {"fontSize", 10}}}, {"encoding", text_enc}});  // else: hover
+  return {{"width", std::min(720, 64 * nx)}, {"height", std::min(400, 40 * ny)},
           {"data", {{"values", rows}}},
           {"transform", json::array({filter})},
           {"encoding", {{"x", axis_encoding(info, x, true)}, {"y", axis_encoding(info, y, true)}}},
-          {"layer", json::array({
-                        {{"mark", {{"type", "rect"}}}, {"encoding", {{"color", color}, {"tooltip", tooltip}}}},
-                        {{"mark", {{"type", "text"}, {"fontSize", 10}, {"color", "#1f2933"}}}, {"encoding", text_enc}},
-                    })}};
+          {"layer", layers}};
 }
 
-// Metric against one axis: mean with its 95% interval, one line per level of another axis.
+// Metric against one axis: mean with its 95% interval, one line per level of another axis (up to
+// ten, in distinct colours; more levels get one small chart each).
 json metric_vs_axis(const SweepInfo& info, const json& rows, const KeyMetric& m, const Axis& x, const Axis* by) {
   const std::string mean = fk(m.name, "mean");
-  json x_enc = axis_encoding(info, x, false);
-  json enc = {{"x", x_enc}};
+  const bool ordinal_x = !x.numeric || discrete_axis(info, x);
+  json enc = {{"x", axis_encoding(info, x, false)}};
+  const bool facet = by && by->levels.size() > kMaxColourLevels;
   json color;
-  if (by) {
-    color = axis_encoding(info, *by, true);
-    color["type"] = "nominal";
-    color.erase("axis");
+  if (by && !facet) {
+    color = {{"field", by->key}, {"type", "nominal"}, {"title", by->title}, {"scale", {{"scheme", "tableau10"}}}};
+    json sort = json::array();
+    for (const auto& v : by->levels) sort.push_back(v);
+    if (!sort.empty()) color["sort"] = sort;
+    // Swatches at full strength, as lines: the pale bands would otherwise set their look.
+    color["legend"] = {{"symbolOpacity", 1}, {"symbolStrokeWidth", 3}, {"symbolType", x.numeric ? "stroke" : "circle"}};
+    if (by->numeric) color["legend"]["format"] = ".3~r";
   }
   const json filter = {{"filter", "isValid(datum['" + mean + "'])"}};
-  json band = {{"mark", {{"type", x.numeric ? "area" : "rule"}, {"opacity", x.numeric ? 0.18 : 0.6}}},
-               {"encoding", {{"y", {{"field", fk(m.name, "lo")}, {"type", "quantitative"}, {"title", m.label}}},
+  const std::string unit = metric_unit(m);
+  const std::string y_title = m.label + (unit.empty() && m.name != "success_rate" ? " (count)" : "");
+  json band = {{"mark", {{"type", ordinal_x && !x.numeric ? "rule" : "area"}, {"opacity", ordinal_x && !x.numeric ? 0.6 : 0.15}}},
+               {"encoding", {{"y", {{"field", fk(m.name, "lo")}, {"type", "quantitative"}, {"title", y_title}}},
                              {"y2", {{"field", fk(m.name, "hi")}}}}}};
-  json line = {{"mark", {{"type", x.numeric ? "line" : "point"}, {"point", x.numeric}}},
-               {"encoding", {{"y", {{"field", mean}, {"type", "quantitative"}, {"title", m.label}}},
-                             {"tooltip", json::array({{{"field", x.key}, {"title", x.name}},
-                                                      {{"field", mean}, {"title", "mean"}, {"format", ".3~f"}},
-                                                      {{"field", fk(m.name, "lo")}, {"title", "95% CI low"}, {"format", ".3~f"}},
-                                                      {{"field", fk(m.name, "hi")}, {"title", "95% CI high"}, {"format", ".3~f"}}})}}}};
+  json tooltip = json::array({axis_tooltip(x), {{"field", mean}, {"title", "mean"}, {"format", ".3~f"}},
+                              {{"field", fk(m.name, "lo")}, {"title", "95% CI low"}, {"format", ".3~f"}},
+                              {{"field", fk(m.name, "hi")}, {"title", "95% CI high"}, {"format", ".3~f"}}});
+  json line = {{"mark", {{"type", "line"}, {"point", {{"filled", true}, {"size", 40}}}, {"strokeWidth", 2}}},
+               {"encoding", {{"y", {{"field", mean}, {"type", "quantitative"}, {"title", y_title}}}, {"tooltip", tooltip}}}};
   if (!x.numeric) line["mark"] = {{"type", "point"}, {"filled", true}, {"size", 60}};
-  if (by) {
+  if (by && !facet) {
     band["encoding"]["color"] = color;
     line["encoding"]["color"] = color;
-    line["encoding"]["tooltip"].push_back({{"field", by->key}, {"title", by->name}});
+    line["encoding"]["tooltip"].push_back(axis_tooltip(*by));
   } else {
     band["mark"]["color"] = "#2f6f9f";
     line["mark"]["color"] = "#2f6f9f";
@@ -205,6 +269,18 @@ json metric_vs_axis(const SweepInfo& info, const json& rows, const KeyMetric& m,
   if (m.name == "success_rate") {
     line["encoding"]["y"]["axis"] = {{"format", "%"}};
     band["encoding"]["y"]["axis"] = {{"format", "%"}};
+  }
+  if (facet) {
+    // One y title per small chart would run into the next row's: the heading names the metric.
+    band["encoding"]["y"]["title"] = nullptr;
+    line["encoding"]["y"]["title"] = nullptr;
+    json f = {{"field", by->key}, {"type", by->numeric ? "ordinal" : "nominal"}, {"title", by->title}};
+    json sort = json::array();
+    for (const auto& v : by->levels) sort.push_back(v);
+    if (!sort.empty()) f["sort"] = sort;
+    if (by->numeric) f["header"] = {{"format", ".3~r"}};
+    return {{"data", {{"values", rows}}}, {"transform", json::array({filter})}, {"facet", f}, {"columns", 4},
+            {"spec", {{"width", 190}, {"height", 130}, {"encoding", enc}, {"layer", json::array({band, line})}}}};
   }
   return {{"width", 440}, {"height", 240}, {"data", {{"values", rows}}}, {"transform", json::array({filter})},
           {"encoding", enc}, {"layer", json::array({band, line})}};
@@ -216,16 +292,17 @@ json distribution_chart(const SweepInfo& info, const json& rows, const KeyMetric
   json x_enc = axis_encoding(info, x, true);
   json enc = {{"x", x_enc}};
   if (by) {
-    json off = {{"field", by->key}, {"type", "nominal"}, {"title", by->name}};
+    json off = {{"field", by->key}, {"type", "nominal"}, {"title", by->title}};
     json sort = json::array();
     for (const auto& v : by->levels) sort.push_back(v);
     if (!sort.empty()) off["sort"] = sort;
     enc["xOffset"] = off;
     json color = off;
-    color["title"] = by->name;
+    color["scale"] = {{"scheme", by->levels.size() > kMaxColourLevels ? "tableau20" : "tableau10"}};
+    if (by->numeric) color["legend"] = {{"format", ".3~r"}};
     enc["color"] = color;
   }
-  const json tooltip = json::array({{{"field", x.key}, {"title", x.name}},
+  const json tooltip = json::array({axis_tooltip(x),
                                     {{"field", fk(f, "p05")}, {"title", "p5"}, {"format", ".2f"}},
                                     {{"field", fk(f, "p25")}, {"title", "p25"}, {"format", ".2f"}},
                                     {{"field", fk(f, "p50")}, {"title", "median"}, {"format", ".2f"}},
@@ -255,7 +332,7 @@ json distribution_chart(const SweepInfo& info, const json& rows, const KeyMetric
 ReportTable points_table(const SweepInfo& info, const sim::SweepStats& st) {
   ReportTable t;
   t.caption = "Every point: mean over its seeds, with the 95% confidence interval of the mean";
-  for (const auto& a : info.axes) t.header.push_back(a.name);
+  for (const auto& a : info.axes) t.header.push_back(a.title);
   t.header.push_back("runs");
   std::vector<const KeyMetric*> shown;
   for (const auto& m : key_metrics())
@@ -267,7 +344,7 @@ ReportTable points_table(const SweepInfo& info, const sim::SweepStats& st) {
     std::vector<std::string> row;
     for (const auto& a : info.axes) {
       const json& v = p.params.contains(a.name) ? p.params[a.name] : json();
-      row.push_back(v.is_string() ? v.get<std::string>() : v.is_number() ? format_number(v.get<double>(), 6) : v.dump());
+      row.push_back(v.is_string() ? v.get<std::string>() : v.is_number() ? format_number(v.get<double>(), 4) : v.dump());
     }
     row.push_back(std::to_string(p.runs));
     for (const auto* m : shown) {
@@ -332,7 +409,7 @@ void add_sweep_sections(ReportPage& page, const std::string& dir_text) {
           m.name != "wasted_cooldown_s")
         continue;
       s.chart({"Heatmap: " + m.label,
-               "Mean " + m.label + " at every combination of " + x->name + " and " + y->name + " (" +
+               "Mean " + m.label + " at every combination of " + x->title + " and " + y->title + " (" +
                    (m.higher_is_better ? "darker is better" : "darker is worse") + ")." + averaged,
                heatmap(info, rows, m, *x, *y)});
     }
@@ -344,8 +421,12 @@ void add_sweep_sections(ReportPage& page, const std::string& dir_text) {
       for (const auto& m : key_metrics()) {
         if (!has_metric(st, m.name)) continue;
         if (m.name != "success_rate" && m.name != "recovery.time_to_first_success_s") continue;
-        s.chart({m.label + " against " + ax.name,
-                 "Mean over seeds with its 95% interval" + std::string(by ? ", one line per " + by->name : "") + "." +
+        s.chart({m.label + " against " + ax.title,
+                 "Mean over seeds with its 95% interval" +
+                     std::string(by ? (by->levels.size() > kMaxColourLevels ? ", one chart per " : ", one line per ") +
+                                          by->title
+                                    : "") +
+                     "." +
                      (m.name == "success_rate" && ax.name.find("attempt") != std::string::npos
                           ? " With retry attempts on the x axis this is the lab's Figure B, over many seeds."
                           : std::string()),

@@ -303,16 +303,22 @@ json latency_chart(const Timeline& tl) {
   std::map<long, int> hist;
   for (double x : v) hist[static_cast<long>(std::floor(std::min(x, hi) / bin))] += 1;
   json rows = json::array();
-  for (const auto& [b, n] : hist)
+  double top = 0;
+  for (const auto& [b, n] : hist) {
     rows.push_back({{"from", round_to(b * bin, 6)}, {"to", round_to((b + 1) * bin, 6)}, {"calls", n}});
+    top = std::max(top, (b + 1) * bin);
+  }
+  // Latencies start at 0 ms and counts are whole: no axis below zero, no 0.5 ticks.
   return {{"width", 420},
           {"height", 220},
           {"data", {{"values", rows}}},
           {"mark", {{"type", "bar"}, {"color", "#2a9d8f"}}},
           {"encoding",
-           {{"x", {{"field", "from"}, {"type", "quantitative"}, {"title", "latency of successful calls (ms)"}}},
+           {{"x", {{"field", "from"}, {"type", "quantitative"}, {"title", "latency of successful calls (ms)"},
+                   {"scale", {{"domain", {0, round_to(top, 6)}}, {"nice", false}}}}},
             {"x2", {{"field", "to"}}},
-            {"y", {{"aggregate", "sum"}, {"field", "calls"}, {"type", "quantitative"}, {"title", "calls"}}},
+            {"y", {{"aggregate", "sum"}, {"field", "calls"}, {"type", "quantitative"}, {"title", "calls"},
+                   {"axis", {{"tickMinStep", 1}, {"format", "d"}}}}},
             {"tooltip", json::array({{{"field", "from"}, {"title", "from (ms)"}}, {{"field", "to"}, {"title", "to (ms)"}},
                                      {{"field", "calls"}}})}}}};
 }

@@ -238,6 +238,8 @@ fs::path resolve_path(const std::string& scenario_file, const std::string& p) {
 }  // namespace
 
 json read_scenario_json(const std::string& path) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) throw ConfigError(path + ": is a directory, not a scenario file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError(path + ": cannot open the scenario file");
   std::stringstream ss;

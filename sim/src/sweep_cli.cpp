@@ -1,6 +1,14 @@
 #include "sim/sweep_cli.hpp"
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 
 #include "policies/error.hpp"
@@ -25,9 +33,67 @@ Shard parse_shard(const std::string& text) {
   return s;
 }
 
-int run_sweep_reporting(const sim::SweepSpec& spec, const sim::SweepModel& model, const sim::SweepOptions& opts,
+OutputDirLock::OutputDirLock(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec || !std::filesystem::is_directory(dir))
+    throw sim::SweepIoError("cannot create the output directory " + dir + ": " +
+                            (ec ? ec.message() : std::string("a file is in the way")));
+  const std::string path = (std::filesystem::path(dir) / ".chaoslab.lock").string();
+  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw sim::SweepIoError("cannot write " + path + ": " + std::strerror(errno));
+  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    char buf[32] = {};
+    const ssize_t n = ::pread(fd_, buf, sizeof buf - 1, 0);
+    ::close(fd_);
+    fd_ = -1;
+    if (err != EWOULDBLOCK) throw sim::SweepIoError("cannot lock " + path + ": " + std::strerror(err));
+    std::string pid = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "";
+    pid = pid.substr(0, pid.find_first_not_of("0123456789"));
+    throw ConfigError(dir + ": another chaoslab process" + (pid.empty() ? "" : " (pid " + pid + ")") +
+                      " is writing this directory; wait for it to end or stop it, then run again");
+  }
+  const std::string me = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, me.data(), me.size(), 0) != static_cast<ssize_t>(me.size()))
+    throw sim::SweepIoError("cannot write " + path + ": " + std::strerror(errno));
+}
+
+OutputDirLock::~OutputDirLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing releases the flock
+}
+
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void on_sigint(int) { g_interrupted.store(true); }
+
+// SIGINT sets g_interrupted while a sweep runs; SA_RESETHAND makes a second Ctrl-C kill at once.
+class StopOnSigint {
+ public:
+  StopOnSigint() {
+    g_interrupted.store(false);
+    struct sigaction sa {};
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESETHAND;
+    ::sigaction(SIGINT, &sa, &old_);
+  }
+  ~StopOnSigint() { ::sigaction(SIGINT, &old_, nullptr); }
+
+ private:
+  struct sigaction old_ {};
+};
+
+}  // namespace
+
+int run_sweep_reporting(const sim::SweepSpec& spec, const sim::SweepModel& model, const sim::SweepOptions& options,
                         sim::SweepResult* out) {
   sim::SweepResult r;
+  StopOnSigint sigint;
+  sim::SweepOptions opts = options;
+  opts.stop = &g_interrupted;
   try {
     r = sim::run_sweep(spec, model, opts);
   } catch (const sim::SweepIoError& e) {

@@ -97,13 +97,16 @@ class Progress {
     last_ = now;
     const double secs = std::chrono::duration<double>(now - start_).count();
     const double rate = secs > 0 ? static_cast<double>(done - already_) / secs : 0;
-    const double eta = rate > 0 ? static_cast<double>(total_ - done) / rate : -1;
+    // The first frames' rate says little (thread start, first point's preparation): the ETA waits
+    // for a second of runs or 2 % of them.
+    const bool measurable = secs >= 1.0 || (done - already_) * 50 >= total_ - already_;
+    const double eta = rate > 0 && measurable ? static_cast<double>(total_ - done) / rate : -1;
     constexpr int width = 28;
     const int filled = total_ == 0 ? width : static_cast<int>(width * done / total_);
     std::string bar(static_cast<std::size_t>(filled), '#');
     bar.resize(width, '-');
     std::fprintf(stderr, "\rsweep [%s] %zu/%zu runs  %.0f runs/s  ETA %s ", bar.c_str(), done, total_, rate,
-                 format_eta(eta).c_str());
+                 eta < 0 ? "--:--" : format_eta(eta).c_str());
     if (final) std::fputc('\n', stderr);
     std::fflush(stderr);
   }
@@ -363,6 +366,7 @@ SweepResult run_sweep(const SweepSpec& spec, const SweepModel& model, const Swee
 
     Progress progress(opts.progress, range.end - range.first, done);
     std::exception_ptr io_failure;
+    bool interrupted = false;
     std::string batch;
     while (written < range.end) {
       std::size_t upto = written;
@@ -406,9 +410,21 @@ SweepResult run_sweep(const SweepSpec& spec, const SweepModel& model, const Swee
       slot_free.notify_all();
       if (io_failure) break;
       progress.update(written - range.first);
+      if (opts.stop && opts.stop->load() && written < range.end) {
+        interrupted = true;
+        {
+          std::lock_guard lock(mu);
+          abort = true;
+        }
+        slot_free.notify_all();
+        break;
+      }
     }
     for (auto& t : threads) t.join();
     result.ran = written - todo_first;
+    if (interrupted && !io_failure && !failure)
+      throw SweepInterrupted(std::to_string(written - range.first) + " of " + std::to_string(range.end - range.first) +
+                             " runs are in " + runs_path.string());
     if (io_failure) std::rethrow_exception(io_failure);
     if (failure) std::rethrow_exception(failure);
     progress.update(written - range.first, true);

@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "policies/config.hpp"
 #include "policies/error.hpp"
 #include "policies/rng.hpp"
 #include "sim/json_pointer.hpp"
@@ -204,11 +205,7 @@ json read_json_file(const std::filesystem::path& path, const std::string& what) 
   if (!in) throw ConfigError(path.string() + ": cannot read the " + what);
   std::stringstream ss;
   ss << in.rdbuf();
-  try {
-    return json::parse(ss.str());
-  } catch (const json::exception& e) {  // parse_error, or out_of_range for "1e999"
-    throw ConfigError(path.string() + ": not valid JSON (" + std::string(e.what()) + ")");
-  }
+  return parse_json_text(ss.str(), path.string());  // the scenario files' message: line, column, what
 }
 
 std::string hex64(std::uint64_t v) {
@@ -357,6 +354,7 @@ SweepSpec parse_sweep(const json& doc, const std::string& file, const std::files
 
 SweepSpec load_sweep(const std::string& path) {
   std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw ConfigError(path + ": is a directory, not a sweep file");
   if (!std::filesystem::is_regular_file(path, ec)) throw ConfigError(path + ": no such file");
   const json doc = read_json_file(path, "sweep file");
   return parse_sweep(doc, path, std::filesystem::path(path).parent_path());

@@ -110,7 +110,7 @@ TEST_CASE("compare: a simulated run lies inside its own scenario's band; another
                "--trace", other.string()})
               .code == 0);
 
-  const Proc ok = run({"compare", "--scenario", kPhaseB, "--observed", same.string(), "--runs", "100", "--json"});
+  const Proc ok = run({"compare", kPhaseB, "--observed", same.string(), "--seeds", "100", "--json"});
   CHECK(ok.code == 0);
   const auto j = nlohmann::json::parse(ok.out);
   CHECK(j["pass"] == true);
@@ -134,7 +134,7 @@ TEST_CASE("compare: a simulated run lies inside its own scenario's band; another
   CHECK(j["durations"][1]["ks"]["p_value"].get<double>() > 0.01);  // tenacity's formula on both sides
 
   // failure_rate 0.3 instead of 0.7: far more successes per minute than the lab's backend allows.
-  const Proc bad = run({"compare", "--scenario", kPhaseB, "--observed", other.string(), "--runs", "100"});
+  const Proc bad = run({"compare", kPhaseB, "--observed", other.string(), "--seeds", "100"});
   CHECK(bad.code == 1);
   CHECK(bad.out.find("FAIL: a main metric (*) lies outside the simulated band") != std::string::npos);
   CHECK(bad.out.find("calls_per_min.ok *") != std::string::npos);
@@ -158,24 +158,28 @@ TEST_CASE("compare: the same options give the same comparison") {
 TEST_CASE("compare: bad options are errors with exit 2") {
   const fs::path t = scratch().dir / "opts.jsonl";
   REQUIRE(run({"run", kPhaseB, "--set", "/duration_s=30", "--trace", t.string()}).code == 0);
-  const Proc band = run({"compare", "--scenario", kPhaseB, "--observed", t.string(), "--band", "60"});
+  const Proc band = run({"compare", kPhaseB, "--observed", t.string(), "--band", "60"});
   CHECK(band.code == 2);
   CHECK(band.err.find("--band: ") != std::string::npos);
-  const Proc runs = run({"compare", "--scenario", kPhaseB, "--observed", t.string(), "--runs", "1"});
+  const Proc runs = run({"compare", kPhaseB, "--observed", t.string(), "--seeds", "1"});
   CHECK(runs.code == 2);
-  CHECK(runs.err.find("--runs: need at least 2") != std::string::npos);
-  const Proc nosc = run({"compare", "--scenario", (scratch().dir / "none.json").string(), "--observed", t.string()});
+  CHECK(runs.err == "chaoslab: error: compare: --seeds: \"1\": must be from 2 to 10000000 (see `chaoslab help compare`)\n");
+  // The old spellings (--scenario FILE, --runs N) are hidden aliases of the positional and --seeds.
+  const Proc old = run({"compare", "--scenario", kPhaseB, "--observed", t.string(), "--runs", "5", "--json"});
+  CHECK(old.code != 2);
+  CHECK(old.out == run({"compare", kPhaseB, "--observed", t.string(), "--seeds", "5", "--json"}).out);
+  const Proc nosc = run({"compare", (scratch().dir / "none.json").string(), "--observed", t.string()});
   CHECK(nosc.code == 2);
-  const Proc noobs = run({"compare", "--scenario", kPhaseB, "--observed", (scratch().dir / "none.log").string()});
+  const Proc noobs = run({"compare", kPhaseB, "--observed", (scratch().dir / "none.log").string()});
   CHECK(noobs.code == 2);
   CHECK(noobs.err.find("none.log: cannot read") != std::string::npos);
   // --out that cannot be written: exit 3 naming it, nothing left behind.
-  const Proc out = run({"compare", "--scenario", kPhaseB, "--observed", t.string(), "--runs", "5", "--out",
+  const Proc out = run({"compare", kPhaseB, "--observed", t.string(), "--seeds", "5", "--out",
                         (scratch().dir / "no-such-dir/c.json").string()});
   CHECK(out.code == 3);
   CHECK(out.err.find("cannot write " + (scratch().dir / "no-such-dir/c.json").string()) != std::string::npos);
   CHECK_FALSE(fs::exists(scratch().dir / "no-such-dir"));
-  const Proc set = run({"compare", "--scenario", kPhaseB, "--observed", t.string(), "--set", "/backend/failure_rate=2"});
+  const Proc set = run({"compare", kPhaseB, "--observed", t.string(), "--set", "/backend/failure_rate=2"});
   CHECK(set.code == 2);
   CHECK(set.err.find("/backend/failure_rate") != std::string::npos);
 }

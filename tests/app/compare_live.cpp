@@ -44,7 +44,7 @@ TEST_CASE("compare_live: a local live chaos run lies inside the simulator's band
   REQUIRE(live.code == 0);
   REQUIRE(fs::exists(out / "trace.jsonl"));
 
-  const Proc cmp = run(dir, {"compare", "--scenario", scenario, "--observed", out.string(), "--runs", "300", "--json"});
+  const Proc cmp = run(dir, {"compare", scenario, "--observed", out.string(), "--seeds", "300", "--json"});
   INFO("chaoslab compare stderr: " << cmp.err);
   REQUIRE((cmp.code == 0 || cmp.code == 1));
   const auto j = nlohmann::json::parse(cmp.out);

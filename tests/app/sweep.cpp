@@ -1,6 +1,8 @@
 // `chaoslab sweep` and `chaoslab merge` as real processes on the lab3 chaos scenario.
 #include <doctest/doctest.h>
 
+#include <sys/file.h>
+
 #include <chrono>
 #include <fstream>
 #include <string>
@@ -201,9 +203,9 @@ TEST_CASE("sweep: bad sweep files and flags are exit 2 with the file and JSON po
   check_error(R"({"scenario": ")" + scenario + R"(", "axes": [], "seeds": {"count": 10, "frist": 1}})",
               "/seeds/frist: unknown key (expected one of: count, first)");
   check_error(R"({"scenario": ")" + scenario + R"(", "axes": [)",
-              "not valid JSON ([json.exception.parse_error.101] parse error at line 1, column " +
-                  std::to_string(scenario.size() + 27) + ": syntax error while parsing value - unexpected end of input; "
-                  "expected '[', '{', or a literal)");
+              "line 1, column " + std::to_string(scenario.size() + 27) +
+                  ": invalid JSON: syntax error while parsing value - unexpected end of input; "
+                  "expected '[', '{', or a literal");
 
   const std::string good = write_sweep(s, 2, "good.json");
   const auto shard = run_chaoslab({"sweep", good, "--out", (s / "x").string(), "--shard", "3/3"}, s.dir);
@@ -235,4 +237,69 @@ TEST_CASE("sweep: a progress bar on stderr when it is a terminal") {
                                          s.dir);
   REQUIRE(quiet.exit_code == 0);
   CHECK(quiet.out.find("sweep [") == std::string::npos);
+}
+
+TEST_CASE("sweep and tune: a directory another process is writing is exit 2 naming its pid") {
+  ScratchDir s("sweep-lock");
+  const std::string file = write_sweep(s, 2);
+  // This test process plays the other writer: it holds the lock as chaoslab does.
+  fs::create_directories(s / "busy");
+  const int fd = ::open((s / "busy/.chaoslab.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  REQUIRE(fd >= 0);
+  REQUIRE(::flock(fd, LOCK_EX | LOCK_NB) == 0);
+  const std::string pid = std::to_string(::getpid());
+  REQUIRE(::write(fd, (pid + "\n").data(), pid.size() + 1) == static_cast<ssize_t>(pid.size() + 1));
+  const std::string busy = (s / "busy").string();
+  const std::string message = "chaoslab: error: " + busy + ": another chaoslab process (pid " + pid +
+                              ") is writing this directory; wait for it to end or stop it, then run again\n";
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"sweep", file, "-o", busy},
+           {"sweep", file, "-o", busy, "--resume"},
+           {"tune", std::string(CHAOSLAB_SOURCE_DIR) + "/scenarios/lab3-chaos.json", "--seeds", "2", "-o", busy}}) {
+    const auto r = run_chaoslab(args, s.dir);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err == message);
+    CHECK_FALSE(fs::exists(s / "busy/runs.jsonl"));
+  }
+  ::close(fd);  // released: the sweep runs
+  const auto r = run_chaoslab({"sweep", file, "-o", busy}, s.dir);
+  CHECK(r.exit_code == 0);
+  CHECK(count_lines(s / "busy/runs.jsonl") == 8);
+}
+
+TEST_CASE("sweep: Ctrl-C stops cleanly and prints the --resume command, which completes the sweep") {
+  ScratchDir s("sweep-sigint");
+  const std::string file = write_sweep(s, 1500);  // 6000 runs
+  REQUIRE(run_chaoslab({"sweep", file, "-o", (s / "ref").string()}, s.dir).exit_code == 0);
+  fs::path out;
+  int status = 0;
+  std::size_t at_stop = 0;
+  // As in the kill test: a stalled test thread may find the sweep done; try a fresh directory.
+  for (int attempt = 0; attempt < 5 && (at_stop == 0 || at_stop == 6000); ++attempt) {
+    out = s / ("stopped" + std::to_string(attempt));
+    const pid_t pid = chaoslab::test::spawn({CHAOSLAB_BINARY, "sweep", file, "-o", out.string(), "--jobs", "2"},
+                                            s / "i.out", s / "i.err");
+    std::size_t seen = 0;
+    for (int i = 0; i < 20000 && seen < 20; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      seen = fs::exists(out / "runs.jsonl") ? count_lines(out / "runs.jsonl") : 0;
+    }
+    ::kill(pid, SIGINT);
+    status = chaoslab::test::wait_exit(pid);
+    at_stop = count_lines(out / "runs.jsonl");
+  }
+  REQUIRE(at_stop >= 20);
+  REQUIRE(at_stop < 6000);
+  CHECK(status == 130);
+  const std::string err = slurp(s / "i.err");
+  const std::string resume = "chaoslab sweep " + file + " -o " + out.string() + " --jobs 2 --resume";
+  CHECK(err == "chaoslab: interrupted: " + std::to_string(at_stop) + " of 6000 runs are in " +
+                   (out / "runs.jsonl").string() + "; continue with:\n  " + resume + "\n");
+  CHECK_FALSE(fs::exists(out / "summary.csv"));
+  // The printed command, run as printed (chaoslab from PATH).
+  const auto resumed = chaoslab::test::run(
+      {"/bin/sh", "-c", "PATH='" + fs::path(CHAOSLAB_BINARY).parent_path().string() + "':\"$PATH\" exec " + resume}, s.dir);
+  REQUIRE(resumed.exit_code == 0);
+  CHECK(resumed.out.find("sweep: 6000 runs, " + std::to_string(at_stop) + " resumed") == 0);
+  check_same_sweep(s / "ref", out);
 }

@@ -6,6 +6,7 @@
 // summary.csv is aggregated from the runs as they are written, not read back from the file.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -42,6 +43,9 @@ struct SweepOptions {
   bool resume = false;       // continue the sweep already in out_dir
   bool progress = false;     // progress bar on stderr (the command enables it on a terminal)
   std::size_t window = 0;    // results that may wait for an earlier run; 0 = 256 per job
+  // When set and it turns true (the command's SIGINT handler), the sweep stops after the runs in
+  // order so far are written and throws SweepInterrupted; --resume continues from there.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 struct SweepResult {
@@ -55,6 +59,12 @@ struct SweepResult {
 
 // An output that could not be written (exit status 3). Runs already written stay valid.
 class SweepIoError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A sweep stopped through SweepOptions::stop (Ctrl-C). Runs already written stay valid.
+class SweepInterrupted : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
