@@ -4,7 +4,9 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <iostream>
 
+#include "calibrate/provenance.hpp"
 #include "commands.hpp"
 #include "policies/error.hpp"
 #include "report/report_build.hpp"
@@ -73,6 +75,8 @@ void add_tune(CLI::App& app, int& exit_code) {
     o->progress = !*quiet && ::isatty(STDERR_FILENO) == 1;
     exit_code = run_tune(*o);
     if (exit_code == kExitOk) exit_code = write_tune_report(*o);
+    // Which restart timings the recommendation rests on, and how many samples stand behind them.
+    std::cout << calibrate::describe_timings(sim::load_scenario_file(o->scenario, o->sets).doc) << std::endl;
   });
 }
 

@@ -18,5 +18,6 @@ void add_client(CLI::App& app, int& exit_code);   // live client service
 void add_live(CLI::App& app, int& exit_code);     // local live mode
 void add_analyze(CLI::App& app, int& exit_code);  // analyse traces and lab logs
 void add_compare(CLI::App& app, int& exit_code);  // simulation vs observation
+void add_calibrate(CLI::App& app, int& exit_code);  // restart timings from a cluster
 
 }  // namespace chaoslab::app

@@ -13,7 +13,7 @@ int main(int argc, char** argv) {
   namespace a = chaoslab::app;
   for (auto add : {a::add_run, a::add_sweep, a::add_merge, a::add_tune, a::add_report,
                    a::add_replay, a::add_analyze, a::add_compare, a::add_backend, a::add_client,
-                   a::add_live})
+                   a::add_live, a::add_calibrate})
     add(app, exit_code);
   try {
     app.parse(argc, argv);
