@@ -118,7 +118,17 @@ json timings_block(const Measurements& m, const std::vector<std::string>& inputs
       info["model"] = "lognormal";
     } else {
       json values = json::array();
-      for (double v : ph.values) values.push_back(micro(v));
+      // A sample that stands for an interval (a probe period) is written as four points across it:
+      // the simulator's own probe ticks then land as the real ones could have.
+      static constexpr double kAcross[] = {0.375, 0.125, -0.125, -0.375};
+      for (double v : ph.values) {
+        if (ph.spread_s > 0) {
+          for (double k : kAcross) values.push_back(micro(std::max(0.0, v + k * ph.spread_s)));
+        } else {
+          values.push_back(micro(v));
+        }
+      }
+      if (ph.spread_s > 0) info["values_per_sample"] = 4;
       dist = {{"type", "empirical"}, {"values", values}};
       std::string why;
       if (ph.values.size() < options.min_fit_samples)

@@ -40,9 +40,7 @@ void read_chaos_journal(const json& doc, const std::string& file, Observations& 
       for (const auto& name : *out) {
         if (!name.is_string()) continue;
         PodObs& pod = obs.pod(ns, name.get<std::string>(), file);
-        const bool earlier = !pod.deletion || when.us < pod.deletion->us;
-        keep_first(pod.deletion, when);
-        if (earlier) pod.deletion_source = "Chaos Toolkit journal (terminate_pods end)";
+        note_deletion(pod, when, "Chaos Toolkit journal (terminate_pods end)");
       }
     } else {
       Observations::AnonymousKill k;

@@ -141,8 +141,7 @@ void read_pod(const json& p, const At& at, Observations& obs) {
     if (!grace) grace = pod.grace_period_s;
     Stamp requested = *del;
     requested.us -= static_cast<std::int64_t>(std::llround(grace.value_or(30.0) * 1e6));
-    keep_first(pod.deletion, requested);
-    pod.deletion_source = "metadata.deletionTimestamp - deletionGracePeriodSeconds";
+    note_deletion(pod, requested, "metadata.deletionTimestamp - deletionGracePeriodSeconds");
     if (!grace)
       obs.notes.push_back(at.file + ": pod " + name + " has a deletionTimestamp but no grace period: 30 s assumed");
   }
@@ -236,9 +235,7 @@ void read_event(const json& e, const At& at, Observations& obs) {
     }
   } else if (reason == "Killing" && message.rfind("Stopping container", 0) == 0) {
     // The kubelet stops containers when the pod is deleted (not a liveness restart).
-    const bool earlier = !pod.deletion || first->us < pod.deletion->us;
-    keep_first(pod.deletion, *first);
-    if (earlier) pod.deletion_source = "Killing event";
+    note_deletion(pod, *first, "Killing event");
   } else if (reason == "BackOff") {
     pod.crashes += count;
   }

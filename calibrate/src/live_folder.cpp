@@ -83,8 +83,7 @@ void read_live_folder(const std::string& dir, Observations& obs) {
       if (p.created) keep_first(p.containers_started, s);  // the initial pod's line is no start
       if (ready) keep_first(p.ready, s);
     } else if (phase == "Terminating") {
-      if (!p.deletion) p.deletion_source = "live trace (Terminating)";
-      keep_first(p.deletion, s);
+      note_deletion(p, s, "live trace (Terminating)");
     } else if (phase == "Deleted") {
       keep_first(p.exited, s);
     } else if (phase == "Crashed") {

@@ -41,4 +41,11 @@ void keep_last(std::optional<Stamp>& slot, const Stamp& s) {
   }
 }
 
+void note_deletion(PodObs& pod, const Stamp& s, const std::string& source) {
+  const std::optional<Stamp> before = pod.deletion;
+  keep_first(pod.deletion, s);
+  if (!before || before->us != pod.deletion->us || before->resolution_us != pod.deletion->resolution_us)
+    pod.deletion_source = source;
+}
+
 }  // namespace chaoslab::calibrate

@@ -115,6 +115,7 @@ void measure_successor(Measurements& m, const PodObs& s, const std::string& id) 
     const double align = s.probe_period_s ? *s.probe_period_s / 2 : 0.0;
     Stamp r = *s.ready;
     if (s.probe_period_s) r.resolution_us = std::max<std::int64_t>(r.resolution_us, std::llround(*s.probe_period_s * 5e5));
+    if (s.probe_period_s) m.phases["app_start_s"].spread_s = std::max(m.phases["app_start_s"].spread_s, *s.probe_period_s);
     add(m, "app_start_s", seconds(*started, *s.ready) - align, *started, r,
         s.probe_period_s ? "containers started -> Ready, less half the probe period"
                          : "containers started -> Ready (probe unknown: includes its tick alignment)");

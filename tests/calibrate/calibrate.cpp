@@ -26,7 +26,9 @@ std::string error_of(const std::vector<std::string>& inputs) {
 TEST_CASE("calibrate: the block the simulator reads, with samples, clock and what was not measured") {
   const json b = calibrate_inputs({fixture("pods-during-restart.json"), fixture("events-core-v1.json")});
   CHECK(b.at("scheduling_s") == json{{"type", "empirical"}, {"values", {0.412345}}});
-  CHECK(b.at("app_start_s") == json{{"type", "empirical"}, {"values", {4.0}}});
+  // Ready came on a probe tick: the app was up somewhere in the 2 s before it (4 s is the centre).
+  CHECK(b.at("app_start_s") == json{{"type", "empirical"}, {"values", {4.75, 4.25, 3.75, 3.25}}});
+  CHECK(b.at("calibration").at("phases").at("app_start_s").at("values_per_sample") == 4);
   CHECK(b.at("termination_grace_period_s") == 30.0);
   CHECK_FALSE(b.contains("endpoint_delay_s"));
   const json& cal = b.at("calibration");
@@ -40,7 +42,7 @@ TEST_CASE("calibrate: the block the simulator reads, with samples, clock and wha
   // The simulator takes it as its kubernetes block.
   json doc = {{"duration_s", 10}, {"clients", {{{"profile", "lab3"}}}}, {"kubernetes", b}};
   const auto sc = chaoslab::sim::load_scenario(doc, "s.json");
-  CHECK(sc.kubernetes.app_start_s.values == std::vector<double>{4.0});
+  CHECK(sc.kubernetes.app_start_s.values == std::vector<double>{4.75, 4.25, 3.75, 3.25});
 }
 
 TEST_CASE("calibrate: enough fine-grained samples give a lognormal with its goodness of fit") {

@@ -31,3 +31,13 @@ TEST_CASE("observations: one record per namespace and name") {
   obs.pod("b", "p", "f2");
   CHECK(obs.pods.size() == 2);
 }
+
+TEST_CASE("observations: a deletion's source is the evidence kept") {
+  PodObs p;
+  note_deletion(p, Stamp{30000000, 1000000}, "deletionTimestamp");
+  note_deletion(p, Stamp{31000000, 1}, "late");  // later: not kept
+  CHECK(p.deletion_source == "deletionTimestamp");
+  note_deletion(p, Stamp{30268113, 1}, "Killing event");  // the same moment, finer
+  CHECK(p.deletion_source == "Killing event");
+  CHECK(p.deletion->us == 30268113);
+}

@@ -64,4 +64,7 @@ struct Observations {
 void keep_first(std::optional<Stamp>& slot, const Stamp& s);
 void keep_last(std::optional<Stamp>& slot, const Stamp& s);
 
+// keep_first on the pod's deletion; `source` names it when this evidence is the one kept.
+void note_deletion(PodObs& pod, const Stamp& s, const std::string& source);
+
 }  // namespace chaoslab::calibrate

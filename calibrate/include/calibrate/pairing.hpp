@@ -31,6 +31,9 @@ struct PhaseSamples {
   std::int64_t resolution_us = 1;  // the coarsest clock behind any sample
   std::vector<std::string> sources;  // which fields the samples came from (distinct, in order)
   std::vector<std::string> skipped;  // pods left out, and why
+  // app_start_s behind a readiness probe: the app came up somewhere in the probe period before
+  // Ready, so each sample (its centre) stands for an interval this wide.
+  double spread_s = 0;
 };
 
 struct Measurements {
