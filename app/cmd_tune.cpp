@@ -5,7 +5,9 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <iostream>
 
+#include "calibrate/provenance.hpp"
 #include "commands.hpp"
 #include "policies/error.hpp"
 #include "report/report_build.hpp"
@@ -107,6 +109,8 @@ void add_tune(CLI::App& app, int& exit_code) {
       const int r = write_tune_report(*o);
       if (r != kExitOk) exit_code = r;
     }
+    // Which restart timings the recommendation rests on, and how many samples stand behind them.
+    std::cout << calibrate::describe_timings(sim::load_scenario_file(o->scenario, o->sets).doc) << std::endl;
   });
 }
 

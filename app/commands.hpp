@@ -34,6 +34,7 @@ void add_client(CLI::App& app, int& exit_code);   // live client service
 void add_live(CLI::App& app, int& exit_code);     // local live mode
 void add_analyze(CLI::App& app, int& exit_code);  // analyse traces and lab logs
 void add_compare(CLI::App& app, int& exit_code);  // simulation vs observation
+void add_calibrate(CLI::App& app, int& exit_code);  // restart timings from a cluster
 
 // The whole command line: every subcommand, `help [SUBCOMMAND]` and --version. main() parses it;
 // tests/app/cli.cpp walks it.
@@ -43,7 +44,7 @@ inline void add_all_commands(CLI::App& app, int& exit_code) {
   app.set_version_flag("--version", "chaoslab 0.1.0");
   app.footer("Run `chaoslab help SUBCOMMAND` (or `chaoslab SUBCOMMAND --help`) for its options and examples.");
   for (auto add : {add_run, add_sweep, add_merge, add_tune, add_report, add_replay, add_analyze, add_compare,
-                   add_backend, add_client, add_live})
+                   add_backend, add_client, add_live, add_calibrate})
     add(app, exit_code);
   auto* help = app.add_subcommand("help", "Print the help of chaoslab or of one subcommand");
   auto topic = std::make_shared<std::string>();

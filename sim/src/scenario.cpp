@@ -151,7 +151,11 @@ void load_kubernetes(const json& j, const std::string& file, KubernetesConfig& k
         {"namespace", "deployment", "service", "labels", "replicas", "termination_grace_period_s",
          "readiness_probe", "scheduling_s", "container_start_s", "app_start_s", "shutdown_s", "drain",
          "ignore_sigterm", "endpoint_delay_s", "replace_delay_s", "crash_backoff_initial_s",
-         "crash_backoff_max_s", "crash_backoff_reset_s"});
+         "crash_backoff_max_s", "crash_backoff_reset_s", "calibration"});
+  // `chaoslab calibrate`'s provenance (samples, clock, what was not measured): for people and
+  // `tune`, not the model.
+  if (o.has("calibration") && !o.get("calibration").is_object())
+    o.fail(o.at("calibration"), "expected an object (written by chaoslab calibrate), got " + json_type_name(o.get("calibration")));
   k.ns = o.string("namespace", k.ns);
   k.deployment = o.string("deployment", k.deployment);
   k.service = o.string("service", k.service);
@@ -257,6 +261,33 @@ std::pair<std::string, std::string> split_override(std::string_view text) {
 json apply_override(json doc, std::string_view pointer, std::string_view value, const std::string& file) {
   const std::string where = file + ": --set " + std::string(pointer);
   json v;
+  if (!value.empty() && value[0] == '@') {
+    // "@FILE": the value is FILE's JSON (`--set /kubernetes=@timings.json`); an object merges
+    // into the object already there, member by member, so the scenario's other keys stay.
+    const std::string path(value.substr(1));
+    std::ifstream in(path, std::ios::binary);
+    if (path.empty() || !in) throw ConfigError(where + "=" + std::string(value) + ": cannot read " + path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    v = parse_json_text(ss.str(), path);
+    json::json_pointer ptr;
+    try {
+      ptr = json::json_pointer(std::string(pointer));
+    } catch (const json::exception&) {
+      throw ConfigError(where + ": not a JSON pointer");
+    }
+    if (ptr.empty()) throw ConfigError(where + ": cannot replace the whole document");
+    if (v.is_object() && doc.contains(ptr) && doc.at(ptr).is_object()) {
+      for (auto it = v.begin(); it != v.end(); ++it) {
+        json::json_pointer member = ptr;
+        member.push_back(it.key());
+        set_at_pointer(doc, member, it.value(), where, /*append=*/false);
+      }
+      return doc;
+    }
+    set_at_pointer(doc, ptr, std::move(v), where, /*append=*/true);
+    return doc;
+  }
   try {
     v = json::parse(value.begin(), value.end());
   } catch (const json::parse_error&) {
@@ -300,7 +331,7 @@ Scenario load_scenario(const json& doc, const std::string& file) {
           {"namespace", "deployment", "service", "labels", "replicas", "termination_grace_period_s",
            "readiness_probe", "scheduling_s", "container_start_s", "app_start_s", "shutdown_s", "drain",
            "ignore_sigterm", "endpoint_delay_s", "replace_delay_s", "crash_backoff_initial_s",
-           "crash_backoff_max_s", "crash_backoff_reset_s"});
+           "crash_backoff_max_s", "crash_backoff_reset_s", "calibration"});
     s.kubernetes.deployment = k.string("deployment", s.kubernetes.deployment);
   }
   std::optional<Manifests> manifests;

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -261,6 +263,40 @@ TEST_CASE("--set: values parse as JSON, else as strings; pointers must exist up 
   CHECK_THROWS_WITH_AS(apply_override(doc, "", "1", "f.json"), "f.json: --set : cannot replace the whole document",
                        ConfigError);
   CHECK(load_scenario(doc, "s.json").clients.size() == 2);
+}
+
+TEST_CASE("--set POINTER=@FILE: the file's JSON; an object merges into the object there") {
+  const fs::path dir = fs::temp_directory_path() / ("chaoslab-test-set-file-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string timings = (dir / "timings.json").string();
+  std::ofstream(timings) << R"({"app_start_s": {"type": "empirical", "values": [1.5, 2.5]}, "calibration": {"restarts": 2}})";
+  json doc = minimal();
+  doc["kubernetes"] = {{"replicas", 3}, {"app_start_s", 9}};
+  doc = apply_override(doc, "/kubernetes", "@" + timings, "f.json");
+  CHECK(doc["kubernetes"]["replicas"] == 3);  // kept
+  CHECK(doc["kubernetes"]["calibration"]["restarts"] == 2);
+  const Scenario sc = load_scenario(doc, "s.json");
+  CHECK(sc.kubernetes.replicas == 3);
+  CHECK(sc.kubernetes.app_start_s.values == std::vector<double>{1.5, 2.5});
+  // No object there yet: set as a whole; a scalar file value replaces.
+  doc = apply_override(minimal(), "/kubernetes", "@" + timings);
+  CHECK(doc["kubernetes"].size() == 2);
+  std::ofstream(dir / "n.json") << "0.3";
+  CHECK(apply_override(doc, "/backend/failure_rate", "@" + (dir / "n.json").string())["backend"]["failure_rate"] == 0.3);
+  CHECK_THROWS_WITH_AS(apply_override(doc, "/kubernetes", "@/nonexistent.json", "f.json"),
+                       "f.json: --set /kubernetes=@/nonexistent.json: cannot read /nonexistent.json", ConfigError);
+  std::ofstream(dir / "bad.json") << "{";
+  try {
+    apply_override(doc, "/kubernetes", "@" + (dir / "bad.json").string());
+    FAIL("no error");
+  } catch (const ConfigError& e) {
+    CHECK(std::string(e.what()).rfind((dir / "bad.json").string() + ": line 1, column 2", 0) == 0);
+  }
+  doc["kubernetes"]["calibration"] = 5;
+  CHECK_THROWS_WITH_AS(load_scenario(doc, "s.json"),
+                       "s.json: /kubernetes/calibration: expected an object (written by chaoslab calibrate), got a number",
+                       ConfigError);
+  fs::remove_all(dir);
 }
 
 TEST_CASE("load_scenario_file: syntax errors name the line and column") {

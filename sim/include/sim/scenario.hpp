@@ -53,8 +53,9 @@ std::pair<std::string, std::string> split_override(std::string_view text);
 
 // Sets doc[pointer] = value, value parsed as JSON when it is valid JSON, else taken as a string
 // ("5" is the number 5, "abc" the string "abc", "\"5\"" the string "5"). Missing object members
-// on the way are created; an array index must exist or be "-" (append). ConfigError
-// "FILE: --set POINTER: what" otherwise.
+// on the way are created; an array index must exist or be "-" (append). "@PATH" takes the value
+// from the JSON file PATH; when that is an object and an object is already at the pointer, its
+// members are set one by one (a shallow merge). ConfigError "FILE: --set POINTER: what" otherwise.
 nlohmann::json apply_override(nlohmann::json doc, std::string_view pointer, std::string_view value,
                               const std::string& file = "scenario");
 
