@@ -19,14 +19,12 @@ void add_calibrate(CLI::App& app, int& exit_code) {
     bool json = false;
   };
   auto o = std::make_shared<Options>();
-  auto* sub = app.add_subcommand("calibrate", "Measure restart timings (the scenario's kubernetes block) from your cluster");
-  sub->footer(
-      "Examples:\n"
-      "  chaoslab calibrate pods.json events.json journal.json -o timings.json\n"
-      "  chaoslab tune scenarios/lab3-chaos.json --set /kubernetes=@timings.json\n"
-      "  chaoslab calibrate out/live --sweep-profile local-live -o profile.json\n"
-      "Inputs: kubectl get pods -o json, kubectl get events -o json (core/v1 or events.k8s.io/v1),\n"
-      "a Chaos Toolkit journal of a pod-kill experiment, chaoslab live --out folders. docs/calibrate.md");
+  auto* sub = app.add_subcommand("calibrate", "Measure restart timings (the scenario's kubernetes block) from your cluster: kubectl get pods/events -o json, "
+                                 "Chaos Toolkit journals of a pod kill, chaoslab live --out folders (docs/calibrate.md); "
+                                 "use the result with --set /kubernetes=@timings.json");
+  add_examples(sub, {"chaoslab calibrate tests/calibrate/fixtures/pods-during-restart.json "
+                     "tests/calibrate/fixtures/events-core-v1.json -o out/timings.json",
+                     "chaoslab calibrate tests/calibrate/fixtures/pods-crashloop.json --sweep-profile shop -o out/profile.json"});
   sub->add_option("inputs", o->inputs, "kubectl JSON files, Chaos Toolkit journals, live-mode folders")->required();
   sub->add_option("-o,--out", o->out, "write the kubernetes block (JSON) to this file")->required();
   sub->add_option("--min-fit-samples", o->min_fit, "fit a lognormal from this many samples on (else empirical)")

@@ -73,9 +73,10 @@ void add_compare(CLI::App& app, int& exit_code) {
                 "simulate the scenario's own duration instead of the observed run's length");
   sub->add_flag("--json", args->json, "print the comparison as one JSON object");
   add_out_option(sub, args->out, "also write the JSON object to this file (a `chaoslab report` input)");
-  add_examples(sub, {"chaoslab compare scenarios/lab3-phase-b.json --observed tests/analysis/fixtures/analyze-lab.log --seeds 50",
-                     "chaoslab compare scenarios/lab3-chaos.json --observed tests/analysis/fixtures/analyze-lab-chaos.log "
-                     "--journal tests/analysis/fixtures/analyze-journal.json --seeds 50 -o out/compare.json"});
+  // The trace is the one `chaoslab run`'s second example writes: the simulator checked against its own run.
+  add_examples(sub, {"chaoslab compare scenarios/lab3-chaos.json --set /duration_s=180 --observed out/run.jsonl --seeds 50",
+                     "chaoslab compare scenarios/lab3-chaos.json --set /duration_s=180 --observed out/run.jsonl --seeds 100 "
+                     "-o out/compare.json"});
   sub->callback([args, &exit_code] { exit_code = compare_command(*args); });
 }
 

@@ -79,7 +79,7 @@ void add_tune(CLI::App& app, int& exit_code) {
       ->check(non_negative_number());
   sub->add_option("--max-failed-trials", *max_trials, "at most this many failed half-open trials per incident")
       ->check(non_negative_number());
-  add_seeds_option(sub, o->seeds, "runs per candidate", 1)->capture_default_str();
+  add_seeds_option(sub, o->seeds, "runs per candidate", 2)->capture_default_str();
   sub->add_option("--pilot-seeds", o->pilot_seeds, "runs that measure the restart timing")
       ->capture_default_str()
       ->check(whole_number(1, 100000));

@@ -433,13 +433,14 @@ TEST_CASE("report: sweeps with discrete integer, log-spaced and 12-level axes, a
              {"name": "cooldown_s", "pointer": "/policies/breaker/reset_timeout", "log": {"from": 0.5, "to": 40, "count": 12}}],
     "seeds": 3})";
   REQUIRE(run_chaoslab({"sweep", (s / "axes.json").string(), "-o", (s / "axes").string(), "-q"}, s.dir).exit_code == 0);
-  REQUIRE(run_chaoslab({"tune", scenario, "--set", "/duration_s=120", "--seeds", "4", "--pilot-seeds", "4", "-o",
-                        (s / "tune").string(), "-q"},
-                       s.dir)
-              .exit_code == 0);
-  // The tune page is left out until its own charts pass (issue 12: the Pareto labels pile on each
-  // other and on the legend, the restart median and p95 labels overprint); add "tune" back then.
-  for (const std::string input : {"axes"}) {
+  // 4 seeds are too few for a recommendation (exit 1), but tune.json and its evidence are written.
+  const int tuned = run_chaoslab({"tune", scenario, "--set", "/duration_s=120", "--seeds", "4", "--pilot-seeds", "4", "-o",
+                                  (s / "tune").string(), "-q"},
+                                 s.dir)
+                        .exit_code;
+  REQUIRE((tuned == 0 || tuned == 1));
+  REQUIRE(fs::exists(s / "tune" / "tune.json"));
+  for (const std::string input : {"axes", "tune"}) {
     CAPTURE(input);
     const fs::path html = s / (input + ".html");
     const auto r = run_chaoslab({"report", (s / input).string(), "-o", html.string()}, s.dir);

@@ -99,7 +99,7 @@ TEST_CASE("chaoslab run: bad input exits 2 with a message naming the file and po
   CHECK(journal.err.find("--journal needs a scenario with a chaos experiment (/chaos)") != std::string::npos);
   const Finished unwritable = run({"run", kChaos, "--trace", "/nonexistent-dir/t.jsonl"});
   CHECK(unwritable.code == 3);
-  CHECK(unwritable.err == "chaoslab: error: cannot write the trace to /nonexistent-dir/t.jsonl\n");
+  CHECK(unwritable.err == "chaoslab: error: cannot write the trace to /nonexistent-dir/t.jsonl: No such file or directory\n");
   const Finished no_args = run({"run"});
   CHECK(no_args.code == 2);
 }
