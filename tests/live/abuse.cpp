@@ -637,8 +637,15 @@ TEST_CASE("abuse: probes answer within 100 ms (p99) under 1,000 slow-header clie
   // whole time slices: there the bound is reported, not asserted (CI runs on its own machine).
   const double load = load_average();
   const double cores = std::max(1u, std::thread::hardware_concurrency());
+#if defined(__SANITIZE_THREAD__)
+  // Under ThreadSanitizer every synchronisation costs 5-15x: that run is for races, and the
+  // latency bound is asserted by the release and ASan runs of this same test.
+  const bool asserted = false;
+  MESSAGE("p99 bound not asserted under ThreadSanitizer");
+#else
   const bool asserted = load <= kOverloadedPerCore * cores;
-  if (!asserted)
+#endif
+  if (!asserted && load > kOverloadedPerCore * cores)
     MESSAGE("p99 bound not asserted: load average " << load << " on " << cores << " cores (over "
                                                    << kOverloadedPerCore << " per core) before the test");
   BackendProcess b;
