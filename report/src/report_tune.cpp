@@ -103,7 +103,9 @@ void add_tune_sections(ReportPage& page, const std::string& dir) {
   const json tooltip = json::array({{{"field", "candidate"}},
                                     {{"field", "availability"}, {"title", "availability"}, {"format", ".1%"}},
                                     {{"field", "attempts"}, {"title", "attempts per run"}}});
-  const json x = {{"field", "cooldown"}, {"type", "quantitative"}, {"title", "cool-down (s)"}, {"scale", {{"type", "log"}}}};
+  // Ticks at 1-3-10 steps: evenly spaced on the log axis, so neighbouring labels never touch.
+  const json x = {{"field", "cooldown"}, {"type", "quantitative"}, {"title", "cool-down (s)"}, {"scale", {{"type", "log"}}},
+                  {"axis", {{"values", {0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100, 300, 1000}}, {"format", "~g"}}}};
   json rules = json::array({{{"at", round_to(timing["outage_p50_s"].get<double>(), 4)}, {"what", "restart median"}}});
   auto panel = [&](const std::string& field, const std::string& title, json axis, bool band) {
     json layers = json::array();
