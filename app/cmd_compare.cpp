@@ -66,7 +66,8 @@ void add_compare(CLI::App& app, int& exit_code) {
   sub->add_option("--runs", args->options.runs, "")->group("")->check(whole_number(2, 10000000));  // old name
   add_seed_option(sub, args->options.seed, "base seed; run i uses the i-th derived seed (default 1)");
   sub->add_option("--band", args->options.band,
-                  "lower-tail percent P: pass inside the P-th to (100-P)-th simulated percentile (default 1)");
+                  "lower-tail percent P: pass inside the P-th to (100-P)-th simulated percentile (default 1)")
+      ->check(number_between(0, 50, "0", "50"));
   add_set_option(sub, args->sets);
   sub->add_option("--journal", args->journal, "Chaos Toolkit journal placing the chaos window on a lab log");
   sub->add_flag("--keep-duration", args->keep_duration,

@@ -100,6 +100,18 @@ inline CLI::Validator non_negative_number() {
       "NUMBER>=0");
 }
 
+// A number strictly between lo and hi (a tail percent, a fraction).
+inline CLI::Validator number_between(double lo, double hi, const std::string& lo_text, const std::string& hi_text) {
+  return CLI::Validator(
+      [=](std::string& text) -> std::string {
+        double v = 0;
+        if (!parse_number(text, v)) return "\"" + text + "\" is not a number";
+        if (!(v > lo && v < hi)) return "\"" + text + "\": must be above " + lo_text + " and below " + hi_text;
+        return {};
+      },
+      "NUMBER");
+}
+
 // A whole number in [lo, hi] ("-1" for a seed is an error, not 18446744073709551615).
 inline CLI::Validator whole_number(std::uint64_t lo, std::uint64_t hi) {
   return CLI::Validator(

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "policies/error.hpp"
+#include "sim/format_number.hpp"
 #include "sim/run.hpp"
 #include "sim/scenario.hpp"
 
@@ -94,7 +95,7 @@ MetricComparison place_metric(const std::string& name, bool main, std::optional<
 Comparison compare_observed(const CompareOptions& o) {
   if (o.runs < 2) throw ConfigError("--runs: need at least 2 simulated runs");
   if (!(o.band > 0 && o.band < 50))
-    throw ConfigError("--band: " + std::to_string(o.band) + " is not a lower-tail percent in (0, 50)");
+    throw ConfigError("--band: " + sim::format_number(o.band) + " is not a lower-tail percent in (0, 50)");
   Comparison c;
   c.scenario = o.scenario;
   c.runs = o.runs;

@@ -1,6 +1,7 @@
-// The deployment files against the binary they deploy: the Dockerfile's structure (Docker itself
-// is not available on the test machines) and the Kubernetes manifests' commands, ports, probes,
-// annotations and ConfigMap keys, checked against the real `chaoslab backend` and `client`.
+// The deployment files against the binary they deploy: the Dockerfile's structure and the
+// Kubernetes manifests' commands, ports, probes, annotations and ConfigMap keys, checked against
+// the real `chaoslab backend` and `client`. Building and running the image itself is CI's
+// scripts/image-test step (it needs podman and minutes; this file runs in every build).
 #include <doctest/doctest.h>
 
 #include <signal.h>
