@@ -21,11 +21,11 @@ struct AnalyzeArgs {
 };
 
 int analyze_command(const AnalyzeArgs& a) {
-  const Analysis r = analyze_file(a.input, a.journal.empty() ? std::nullopt : std::optional<std::string>(a.journal));
+  const analysis::Analysis r = analysis::analyze_file(a.input, a.journal.empty() ? std::nullopt : std::optional<std::string>(a.journal));
   if (a.json)
-    std::cout << analysis_to_json(r).dump() << '\n';
+    std::cout << analysis::analysis_to_json(r).dump() << '\n';
   else
-    std::cout << analysis_to_text(r);
+    std::cout << analysis::analysis_to_text(r);
   std::cout.flush();
   return kExitOk;
 }

@@ -20,7 +20,7 @@ namespace chaoslab::app {
 namespace {
 
 struct CompareArgs {
-  CompareOptions options;
+  analysis::CompareOptions options;
   std::vector<std::string> sets;
   std::string journal;
   bool keep_duration = false;
@@ -33,8 +33,8 @@ int compare_command(CompareArgs& a) {
   for (const auto& s : a.sets) a.options.overrides.push_back(sim::split_override(s));
   if (!a.journal.empty()) a.options.journal = a.journal;
   a.options.match_duration = !a.keep_duration;
-  const Comparison c = compare_observed(a.options);
-  const std::string json = comparison_to_json(c).dump() + "\n";
+  const analysis::Comparison c = analysis::compare_observed(a.options);
+  const std::string json = analysis::comparison_to_json(c).dump() + "\n";
   if (!a.out.empty()) {
     try {
       sim::write_file_atomic(a.out, json);  // a report never reads half a comparison
@@ -46,7 +46,7 @@ int compare_command(CompareArgs& a) {
   if (a.json)
     std::cout << json;
   else
-    std::cout << comparison_to_text(c);
+    std::cout << analysis::comparison_to_text(c);
   std::cout.flush();
   return c.pass ? kExitOk : kExitCheckFailed;
 }

@@ -112,16 +112,16 @@ std::vector<ReplayCall> read_json_lines(const std::vector<std::string>& lines,
 
 std::vector<ReplayCall> read_lab_log(const std::vector<std::string>& lines, const std::string& file,
                                      const std::string& rejected) {
-  std::vector<LabRecord> records;
+  std::vector<analysis::LabRecord> records;
   for (std::size_t i = 0; i < lines.size(); ++i)
-    if (auto r = parse_lab_line(lines[i], i + 1, file)) records.push_back(std::move(*r));
+    if (auto r = analysis::parse_lab_line(lines[i], i + 1, file)) records.push_back(std::move(*r));
   std::vector<ReplayCall> calls;
-  for (const auto& lc : lab_calls(records)) {
+  for (const auto& lc : analysis::lab_calls(records)) {
     ReplayCall c;
     switch (lc.outcome) {
-      case LabCall::Outcome::success: c.verdict = Verdict::success; break;
-      case LabCall::Outcome::failure: c.verdict = Verdict::failure; break;
-      case LabCall::Outcome::rejected:
+      case analysis::LabCall::Outcome::success: c.verdict = Verdict::success; break;
+      case analysis::LabCall::Outcome::failure: c.verdict = Verdict::failure; break;
+      case analysis::LabCall::Outcome::rejected:
         // The lab breaker never ran this call: its outcome is unknown.
         if (rejected == "skip") continue;
         c.verdict = rejected == "failure" ? Verdict::failure : Verdict::success;
@@ -208,7 +208,7 @@ void run_replay(const ReplayOptions& opt) {
       const auto p = l.find_first_not_of(" \t\r");
       if (p == std::string::npos) continue;
       format = l[p] == '{' ? "jsonl" : "lab";
-      if (format == "lab" && !looks_like_lab_log(l))
+      if (format == "lab" && !analysis::looks_like_lab_log(l))
         throw ConfigError(name + ":" + std::to_string(&l - lines.data() + 1) +
                           ": neither a JSON line nor a lab log line");
       break;

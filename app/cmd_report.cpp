@@ -25,15 +25,15 @@ void add_report(CLI::App& app, int& exit_code) {
   add_examples(sub, {"chaoslab report out/sweep -o out/sweep.html",
                      "chaoslab report out/run.jsonl tests/analysis/fixtures/analyze-lab.log -o out/run.html --title 'one run'"});
   sub->callback([opts, &exit_code] {
-    const ReportPage page = build_report(opts->inputs, opts->title);
+    const report::ReportPage page = report::build_report(opts->inputs, opts->title);
     try {
-      write_report(page, opts->output);
+      report::write_report(page, opts->output);
     } catch (const std::runtime_error& e) {
       std::fprintf(stderr, "chaoslab: error: %s\n", e.what());
       exit_code = kExitIoError;
       return;
     }
-    std::printf("report: %s (%d charts)\n", opts->output.c_str(), count_charts(page));
+    std::printf("report: %s (%d charts)\n", opts->output.c_str(), report::count_charts(page));
     exit_code = kExitOk;
   });
 }

@@ -24,7 +24,7 @@ namespace {
 int write_tune_report(const TuneOptions& o) {
   const std::filesystem::path out(o.out);
   try {
-    write_report(build_report({out.string()}, "chaoslab tune: " + o.scenario), (out / "report.html").string());
+    report::write_report(report::build_report({out.string()}, "chaoslab tune: " + o.scenario), (out / "report.html").string());
   } catch (const std::runtime_error& e) {
     if (dynamic_cast<const ConfigError*>(&e)) throw;
     std::fprintf(stderr, "chaoslab: error: %s\n", e.what());

@@ -11,7 +11,7 @@
 #include "analysis/lab_log.hpp"
 #include "policies/error.hpp"
 
-namespace chaoslab::app {
+namespace chaoslab::analysis {
 
 using ojson = nlohmann::ordered_json;
 
@@ -392,4 +392,4 @@ std::vector<DurationSample> duration_samples(const Analysis& a) {
           {"episode_s", a.detail.episodes_s}};
 }
 
-}  // namespace chaoslab::app
+}  // namespace chaoslab::analysis

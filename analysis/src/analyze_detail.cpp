@@ -1,6 +1,6 @@
 #include "analysis/analyze_detail.hpp"
 
-namespace chaoslab::app {
+namespace chaoslab::analysis {
 
 std::vector<double> RunDetail::all_retry_waits() const {
   std::vector<double> out;
@@ -61,4 +61,4 @@ RunDetail RunDetailSink::finish(Instant end) {
   return out;
 }
 
-}  // namespace chaoslab::app
+}  // namespace chaoslab::analysis

@@ -8,7 +8,7 @@
 
 #include "policies/error.hpp"
 
-namespace chaoslab::app {
+namespace chaoslab::analysis {
 namespace {
 
 bool digits_at(std::string_view s, std::size_t pos, std::size_t n) {
@@ -138,4 +138,4 @@ ChaosWindow read_chaos_window(const std::string& path) {
   return w;
 }
 
-}  // namespace chaoslab::app
+}  // namespace chaoslab::analysis

@@ -5,7 +5,7 @@
 
 #include "policies/error.hpp"
 
-namespace chaoslab::app {
+namespace chaoslab::analysis {
 namespace {
 
 using Kind = LabRecord::Kind;
@@ -300,4 +300,4 @@ LabLogFacts replay_lab_log(const std::vector<LabRecord>& records, const std::str
   return out;
 }
 
-}  // namespace chaoslab::app
+}  // namespace chaoslab::analysis

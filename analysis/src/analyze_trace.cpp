@@ -10,7 +10,7 @@
 
 #include "policies/error.hpp"
 
-namespace chaoslab::app {
+namespace chaoslab::analysis {
 namespace {
 
 using nlohmann::json;
@@ -215,4 +215,4 @@ TraceInfo replay_trace(std::istream& in, const std::string& file, TraceSink& sin
   return info;
 }
 
-}  // namespace chaoslab::app
+}  // namespace chaoslab::analysis

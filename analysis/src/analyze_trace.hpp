@@ -10,7 +10,7 @@
 
 #include "policies/trace.hpp"
 
-namespace chaoslab::app {
+namespace chaoslab::analysis {
 
 struct TraceInfo {
   std::string source;    // the meta line's "source": "sim" | "live" ("" without a meta line)
@@ -27,4 +27,4 @@ struct TraceInfo {
 // "t" not before the previous line's. Otherwise ConfigError "FILE:LINE: what is wrong".
 TraceInfo replay_trace(std::istream& in, const std::string& file, TraceSink& sink);
 
-}  // namespace chaoslab::app
+}  // namespace chaoslab::analysis

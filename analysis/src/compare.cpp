@@ -10,7 +10,7 @@
 #include "sim/run.hpp"
 #include "sim/scenario.hpp"
 
-namespace chaoslab::app {
+namespace chaoslab::analysis {
 
 using ojson = nlohmann::ordered_json;
 
@@ -286,4 +286,4 @@ std::string comparison_to_text(const Comparison& c) {
   return out;
 }
 
-}  // namespace chaoslab::app
+}  // namespace chaoslab::analysis

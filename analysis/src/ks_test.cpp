@@ -4,7 +4,7 @@
 #include <cmath>
 #include <numbers>
 
-namespace chaoslab::app {
+namespace chaoslab::analysis {
 
 double kolmogorov_sf(double lambda) {
   if (!(lambda > 0)) return 1.0;
@@ -56,4 +56,4 @@ KsResult ks_two_sample(std::vector<double> a, std::vector<double> b) {
   return r;
 }
 
-}  // namespace chaoslab::app
+}  // namespace chaoslab::analysis

@@ -10,7 +10,7 @@
 
 #include "policies/error.hpp"
 
-namespace chaoslab::app {
+namespace chaoslab::analysis {
 namespace {
 
 constexpr std::string_view kLevels[] = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"};
@@ -395,4 +395,4 @@ std::vector<LabCall> lab_calls(const std::vector<LabRecord>& records) {
   return calls;
 }
 
-}  // namespace chaoslab::app
+}  // namespace chaoslab::analysis

@@ -6,7 +6,7 @@
 #include <span>
 #include <string_view>
 
-namespace chaoslab::app {
+namespace chaoslab::report {
 
 struct ReportAsset {
   std::string_view name;     // npm package name
@@ -17,4 +17,4 @@ struct ReportAsset {
 // name: "vega", "vega-lite" or "vega-embed". Throws std::logic_error for any other name.
 ReportAsset report_asset(std::string_view name);
 
-}  // namespace chaoslab::app
+}  // namespace chaoslab::report

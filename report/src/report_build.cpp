@@ -10,7 +10,7 @@
 #include "report_sweep.hpp"
 #include "report_timeline.hpp"
 
-namespace chaoslab::app {
+namespace chaoslab::report {
 
 namespace fs = std::filesystem;
 
@@ -74,4 +74,4 @@ ReportPage build_report(const std::vector<std::string>& inputs, const std::strin
   return page;
 }
 
-}  // namespace chaoslab::app
+}  // namespace chaoslab::report

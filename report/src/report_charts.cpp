@@ -4,7 +4,7 @@
 #include <cmath>
 #include <utility>
 
-namespace chaoslab::app {
+namespace chaoslab::report {
 
 using nlohmann::json;
 
@@ -81,4 +81,4 @@ json phase_color_encoding(const json& rows, const std::string& field) {
   return color_encoding(rows, field, known);
 }
 
-}  // namespace chaoslab::app
+}  // namespace chaoslab::report

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace chaoslab::app {
+namespace chaoslab::report {
 
 // v rounded to `decimals` decimals (keeps inlined data short; charts need no more).
 double round_to(double v, int decimals);
@@ -24,4 +24,4 @@ double quantile_sorted(const std::vector<double>& sorted, double q);
 nlohmann::json outcome_color_encoding(const nlohmann::json& rows, const std::string& field);
 nlohmann::json phase_color_encoding(const nlohmann::json& rows, const std::string& field);
 
-}  // namespace chaoslab::app
+}  // namespace chaoslab::report

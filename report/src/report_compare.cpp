@@ -7,7 +7,7 @@
 #include "policies/error.hpp"
 #include "report_charts.hpp"
 
-namespace chaoslab::app {
+namespace chaoslab::report {
 
 using nlohmann::json;
 
@@ -349,4 +349,4 @@ void add_compare_sections(ReportPage& page, const std::string& path) {
   page.sections.push_back(std::move(s));
 }
 
-}  // namespace chaoslab::app
+}  // namespace chaoslab::report

@@ -6,7 +6,7 @@
 #include "report_assets.hpp"
 #include "sim/sweep_runner.hpp"
 
-namespace chaoslab::app {
+namespace chaoslab::report {
 
 namespace {
 
@@ -211,4 +211,4 @@ void write_report(const ReportPage& page, const std::string& path) {
   sim::write_file_atomic(path, render_html(page));
 }
 
-}  // namespace chaoslab::app
+}  // namespace chaoslab::report

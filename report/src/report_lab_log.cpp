@@ -5,12 +5,12 @@
 #include "analysis/lab_log.hpp"
 #include "policies/error.hpp"
 
-namespace chaoslab::app {
+namespace chaoslab::report {
 
 Timeline read_lab_log_timeline(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw ConfigError(path + ": cannot read the file");
-  const std::vector<LabRecord> records = parse_lab_log(in, path);
+  const std::vector<analysis::LabRecord> records = analysis::parse_lab_log(in, path);
   Timeline tl;
   tl.source = path;
   tl.recorder = "lab log";
@@ -29,31 +29,31 @@ Timeline read_lab_log_timeline(const std::string& path) {
     const double t = secs(r.time_ms);
     tl.end_s = std::max(tl.end_s, t);
     switch (r.kind) {
-      case LabRecord::Kind::transition:
-        tl.transitions.push_back({t, 0, std::string(to_string(to_breaker_state(r.from))),
-                                  std::string(to_string(to_breaker_state(r.to)))});
+      case analysis::LabRecord::Kind::transition:
+        tl.transitions.push_back({t, 0, std::string(to_string(analysis::to_breaker_state(r.from))),
+                                  std::string(to_string(analysis::to_breaker_state(r.to)))});
         break;
-      case LabRecord::Kind::http_request:
+      case analysis::LabRecord::Kind::http_request:
         attempt += 1;
         tl.attempts.push_back({t, 0, attempt, std::string(to_string(outcome_from_status(r.status)))});
         break;
-      case LabRecord::Kind::retry:
+      case analysis::LabRecord::Kind::retry:
         tl.retries += 1;
         break;
-      case LabRecord::Kind::call_result:
+      case analysis::LabRecord::Kind::call_result:
         attempt = 0;
         break;
       default:
         break;
     }
   }
-  for (const auto& c : lab_calls(records)) {
-    const auto kind = outcome_of(c.result);
+  for (const auto& c : analysis::lab_calls(records)) {
+    const auto kind = analysis::outcome_of(c.result);
     tl.calls.push_back({secs(c.end_ms), 0, kind ? std::string(to_string(*kind)) : std::string("other_error"),
-                        c.outcome == LabCall::Outcome::rejected ? 0 : c.attempts,
+                        c.outcome == analysis::LabCall::Outcome::rejected ? 0 : c.attempts,
                         static_cast<double>(c.end_ms - c.start_ms)});
   }
   return tl;
 }
 
-}  // namespace chaoslab::app
+}  // namespace chaoslab::report

@@ -11,7 +11,7 @@
 #include "report_tune.hpp"
 #include "sim/sweep_stats.hpp"
 
-namespace chaoslab::app {
+namespace chaoslab::report {
 
 using nlohmann::json;
 namespace fs = std::filesystem;
@@ -449,4 +449,4 @@ void add_sweep_sections(ReportPage& page, const std::string& dir_text) {
   page.sections.push_back(std::move(s));
 }
 
-}  // namespace chaoslab::app
+}  // namespace chaoslab::report

@@ -9,7 +9,7 @@
 
 #include "report/report_html.hpp"
 
-namespace chaoslab::app {
+namespace chaoslab::report {
 
 // A metric the sweep charts show, with its label and whether larger is better.
 struct KeyMetric {
@@ -23,4 +23,4 @@ const std::vector<KeyMetric>& key_metrics();
 
 void add_sweep_sections(ReportPage& page, const std::string& dir);
 
-}  // namespace chaoslab::app
+}  // namespace chaoslab::report

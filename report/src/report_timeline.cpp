@@ -9,7 +9,7 @@
 #include "policies/error.hpp"
 #include "report_charts.hpp"
 
-namespace chaoslab::app {
+namespace chaoslab::report {
 
 using nlohmann::json;
 
@@ -434,4 +434,4 @@ void add_timeline_sections(ReportPage& page, const Timeline& tl) {
   page.sections.push_back(std::move(s));
 }
 
-}  // namespace chaoslab::app
+}  // namespace chaoslab::report

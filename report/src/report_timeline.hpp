@@ -10,7 +10,7 @@
 
 #include "report/report_html.hpp"
 
-namespace chaoslab::app {
+namespace chaoslab::report {
 
 struct Timeline {
   std::string source;     // the file it came from
@@ -65,4 +65,4 @@ bool looks_like_trace(const std::string& path);
 // latency distribution, with a summary table.
 void add_timeline_sections(ReportPage& page, const Timeline& tl);
 
-}  // namespace chaoslab::app
+}  // namespace chaoslab::report

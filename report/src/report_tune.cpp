@@ -6,7 +6,7 @@
 #include "policies/error.hpp"
 #include "report_charts.hpp"
 
-namespace chaoslab::app {
+namespace chaoslab::report {
 
 using nlohmann::json;
 
@@ -145,4 +145,4 @@ void add_tune_sections(ReportPage& page, const std::string& dir) {
   page.sections.push_back(std::move(s));
 }
 
-}  // namespace chaoslab::app
+}  // namespace chaoslab::report

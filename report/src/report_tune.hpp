@@ -6,8 +6,8 @@
 
 #include "report/report_html.hpp"
 
-namespace chaoslab::app {
+namespace chaoslab::report {
 
 void add_tune_sections(ReportPage& page, const std::string& dir);
 
-}  // namespace chaoslab::app
+}  // namespace chaoslab::report

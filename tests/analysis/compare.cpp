@@ -20,7 +20,7 @@
 
 namespace fs = std::filesystem;
 using namespace chaoslab;
-using namespace chaoslab::app;
+using namespace chaoslab::analysis;
 
 namespace {
 

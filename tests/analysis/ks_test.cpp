@@ -6,8 +6,8 @@
 
 #include <cmath>
 
-using chaoslab::app::kolmogorov_sf;
-using chaoslab::app::ks_two_sample;
+using chaoslab::analysis::kolmogorov_sf;
+using chaoslab::analysis::ks_two_sample;
 
 TEST_CASE("kolmogorov_sf matches the alternating series at hand-computed points") {
   // Q(1) = 2 (e^-2 - e^-8 + e^-18 - ...) = 2 (0.1353352832 - 0.0003354626 + 0.0000000152)

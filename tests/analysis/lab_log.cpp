@@ -11,7 +11,7 @@
 #include "policies/error.hpp"
 
 using namespace chaoslab;
-using namespace chaoslab::app;
+using namespace chaoslab::analysis;
 
 namespace {
 

@@ -239,11 +239,11 @@ TEST_CASE("replay of the real lab run with the lab's breaker reproduces every ad
   REQUIRE(r.code == 0);
   const auto out = lines_of(r.out);
   std::ifstream in(log);
-  const auto calls = chaoslab::app::lab_calls(chaoslab::app::parse_lab_log(in, log.string()));
+  const auto calls = chaoslab::analysis::lab_calls(chaoslab::analysis::parse_lab_log(in, log.string()));
   REQUIRE(out.size() == calls.size());
   std::size_t mismatches = 0, admitted = 0;
   for (std::size_t i = 0; i < calls.size(); ++i) {
-    const bool lab_admitted = calls[i].outcome != chaoslab::app::LabCall::Outcome::rejected;
+    const bool lab_admitted = calls[i].outcome != chaoslab::analysis::LabCall::Outcome::rejected;
     mismatches += out[i]["admitted"].get<bool>() != lab_admitted ? 1 : 0;
     admitted += lab_admitted ? 1 : 0;
   }

@@ -1,5 +1,5 @@
-// The lab client's Python log (app/lab_log.cpp): line parser, call reconstruction, and the
-// analysis `chaoslab analyze` makes of a lab log (app/analyze_lab_log.cpp) with all its outputs.
+// The lab client's Python log (analysis/src/lab_log.cpp): line parser, call reconstruction, and the
+// analysis `chaoslab analyze` makes of a lab log (analysis/src/analyze_lab_log.cpp) with all its outputs.
 #include <sstream>
 #include <string>
 
@@ -13,17 +13,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view text = fuzz::text_of(data, size);
   try {
     std::istringstream in{std::string(text)};
-    const auto records = app::parse_lab_log(in, "fuzz.log");
-    (void)app::lab_calls(records);
+    const auto records = analysis::parse_lab_log(in, "fuzz.log");
+    (void)analysis::lab_calls(records);
   } catch (const ConfigError&) {
   }
   const std::string path = fuzz::workspace().write("lab.log", data, size);
   try {
-    const app::Analysis a = app::analyze_file(path);
-    (void)app::analysis_to_json(a).dump();
-    (void)app::analysis_to_text(a);
-    (void)app::comparable_metrics(a);
-    (void)app::duration_samples(a);
+    const analysis::Analysis a = analysis::analyze_file(path);
+    (void)analysis::analysis_to_json(a).dump();
+    (void)analysis::analysis_to_text(a);
+    (void)analysis::comparable_metrics(a);
+    (void)analysis::duration_samples(a);
   } catch (const ConfigError&) {
   }
   return 0;

@@ -1,5 +1,5 @@
 // chaoslab traces (JSON lines, docs/trace.md) as `chaoslab analyze` reads them: format detection,
-// the trace reader (app/analyze_trace.cpp), the summary and detail sinks, and every output the
+// the trace reader (analysis/src/analyze_trace.cpp), the summary and detail sinks, and every output the
 // analysis feeds (JSON, text, compare's metrics and samples).
 #include <string>
 
@@ -11,11 +11,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using namespace chaoslab;
   const std::string path = fuzz::workspace().write("trace.jsonl", data, size);
   try {
-    const app::Analysis a = app::analyze_file(path);
-    (void)app::analysis_to_json(a).dump();
-    (void)app::analysis_to_text(a);
-    (void)app::comparable_metrics(a);
-    (void)app::duration_samples(a);
+    const analysis::Analysis a = analysis::analyze_file(path);
+    (void)analysis::analysis_to_json(a).dump();
+    (void)analysis::analysis_to_text(a);
+    (void)analysis::comparable_metrics(a);
+    (void)analysis::duration_samples(a);
   } catch (const ConfigError&) {
   }
   return 0;

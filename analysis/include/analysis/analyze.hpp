@@ -15,7 +15,7 @@
 #include "analysis/analyze_lab_log.hpp"
 #include "policies/run_summary.hpp"
 
-namespace chaoslab::app {
+namespace chaoslab::analysis {
 
 struct Analysis {
   std::string file;
@@ -72,4 +72,4 @@ SampleStats sample_stats(std::vector<double> v);
 // p in [0, 1]; v must be sorted and non-empty.
 double percentile_sorted(const std::vector<double>& v, double p);
 
-}  // namespace chaoslab::app
+}  // namespace chaoslab::analysis

@@ -12,7 +12,7 @@
 
 #include "policies/trace.hpp"
 
-namespace chaoslab::app {
+namespace chaoslab::analysis {
 
 struct RunDetail {
   std::map<int, std::uint64_t> attempts_by_status;  // HTTP status; 0 = no response (timeout, refused, reset)
@@ -53,4 +53,4 @@ class RunDetailSink final : public TraceSink {
   std::vector<Client> clients_;
 };
 
-}  // namespace chaoslab::app
+}  // namespace chaoslab::analysis

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace chaoslab::app {
+namespace chaoslab::analysis {
 
 using SysMicros = std::chrono::sys_time<std::chrono::microseconds>;
 
@@ -32,4 +32,4 @@ ChaosWindow read_chaos_window(const std::string& journal_path);
 // "2025-11-07 15:05:51.738665 UTC" (for messages).
 std::string format_utc(SysMicros t);
 
-}  // namespace chaoslab::app
+}  // namespace chaoslab::analysis

@@ -1,4 +1,4 @@
-// The lab's Python client log (app/lab_log.hpp parses its lines) rebuilt into chaoslab trace
+// The lab's Python client log (analysis/lab_log.hpp parses its lines) rebuilt into chaoslab trace
 // events: calls, attempts, retry waits and transitions, with what the log leaves out inferred from
 // the client's code (../shared/lab3-reference/README.md):
 // - a timeout or connection error logs no "HTTP Request" line: when a call's sequence ends in a
@@ -21,7 +21,7 @@
 #include "analysis/lab_log.hpp"
 #include "policies/trace.hpp"
 
-namespace chaoslab::app {
+namespace chaoslab::analysis {
 
 inline constexpr Duration kLabTimeout = std::chrono::seconds(2);
 inline constexpr Duration kLabTimeoutFloor = std::chrono::milliseconds(1900);
@@ -66,4 +66,4 @@ struct LabLogFacts {
 LabLogFacts replay_lab_log(const std::vector<LabRecord>& records, const std::string& file, TraceSink& sink,
                            const std::optional<ChaosWindow>& chaos = std::nullopt);
 
-}  // namespace chaoslab::app
+}  // namespace chaoslab::analysis

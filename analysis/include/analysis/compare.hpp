@@ -16,7 +16,7 @@
 #include "analysis/analyze.hpp"
 #include "analysis/ks_test.hpp"
 
-namespace chaoslab::app {
+namespace chaoslab::analysis {
 
 struct CompareOptions {
   std::string scenario;                 // scenario file
@@ -87,4 +87,4 @@ MetricComparison place_metric(const std::string& name, bool main, std::optional<
 nlohmann::ordered_json comparison_to_json(const Comparison& c);
 std::string comparison_to_text(const Comparison& c);
 
-}  // namespace chaoslab::app
+}  // namespace chaoslab::analysis

@@ -7,7 +7,7 @@
 #include <cstddef>
 #include <vector>
 
-namespace chaoslab::app {
+namespace chaoslab::analysis {
 
 struct KsResult {
   double d = 0;        // sup |F_a(x) - F_b(x)| over all x
@@ -26,4 +26,4 @@ KsResult ks_two_sample(std::vector<double> a, std::vector<double> b);
 // sqrt(2 pi)/lambda sum_{j>=1} exp(-(2j-1)^2 pi^2 / (8 lambda^2)), which converges fast there.
 double kolmogorov_sf(double lambda);
 
-}  // namespace chaoslab::app
+}  // namespace chaoslab::analysis

@@ -13,7 +13,7 @@
 #include "policies/outcome.hpp"
 #include "policies/trace.hpp"
 
-namespace chaoslab::app {
+namespace chaoslab::analysis {
 
 // pybreaker state names as the lab printed them: CLOSED, OPEN, HALF-OPEN.
 enum class LabState : std::uint8_t { closed, open, half_open };
@@ -100,4 +100,4 @@ struct LabCall {
 // the log) are ignored.
 std::vector<LabCall> lab_calls(const std::vector<LabRecord>& records);
 
-}  // namespace chaoslab::app
+}  // namespace chaoslab::analysis

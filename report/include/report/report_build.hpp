@@ -6,7 +6,7 @@
 
 #include "report/report_html.hpp"
 
-namespace chaoslab::app {
+namespace chaoslab::report {
 
 enum class ReportInputKind { sweep_dir, live_dir, trace, lab_log, comparison };
 
@@ -18,4 +18,4 @@ ReportInputKind classify_report_input(const std::string& path);
 // One section group per input, in the order given.
 ReportPage build_report(const std::vector<std::string>& inputs, const std::string& title);
 
-}  // namespace chaoslab::app
+}  // namespace chaoslab::report

@@ -11,7 +11,7 @@
 
 #include "sim/format_number.hpp"
 
-namespace chaoslab::app {
+namespace chaoslab::report {
 
 struct ReportParagraph {
   std::string text;  // plain text, escaped when rendered
@@ -63,4 +63,4 @@ void write_report(const ReportPage& page, const std::string& path);
 std::string html_escape(std::string_view text);
 using sim::format_number;
 
-}  // namespace chaoslab::app
+}  // namespace chaoslab::report
