@@ -1,5 +1,6 @@
 #include "policies/client.hpp"
 
+#include <cstdint>
 #include <optional>
 
 namespace chaoslab {
@@ -71,11 +72,36 @@ void Client::schedule_next_arrival() {
                                                                      : mean_gap;
   const Duration after = from_seconds(gap);
   if (rt_.now() + after >= stop_at_) return;
-  arrival_timer_ = rt_.call_after(after, [this] {
-    arrival_timer_ = 0;
-    start_call();
-    if (running_) schedule_next_arrival();
-  });
+  arrival_timer_ = rt_.call_after_fn(after, on_arrival_timer, this, 0);
+}
+
+void Client::on_arrival_timer(void* self, std::uint64_t) {
+  auto* c = static_cast<Client*>(self);
+  c->arrival_timer_ = 0;
+  c->start_call();
+  if (c->running_) c->schedule_next_arrival();
+}
+
+void Client::on_think_timer(void* self, std::uint64_t) {
+  auto* c = static_cast<Client*>(self);
+  c->arrival_timer_ = 0;
+  c->start_call();
+}
+
+void Client::on_retry_timer(void* self, std::uint64_t call) {
+  static_cast<Client*>(self)->send_attempt(reinterpret_cast<Call*>(static_cast<std::uintptr_t>(call)));
+}
+
+void Client::on_http_done(void* self, std::uint64_t call, const HttpResult& r) {
+  static_cast<Client*>(self)->on_attempt_done(reinterpret_cast<Call*>(static_cast<std::uintptr_t>(call)), r);
+}
+
+void Client::on_breaker_timer(void* self, std::uint64_t) {
+  auto* c = static_cast<Client*>(self);
+  c->breaker_timer_ = 0;
+  c->breaker_timer_at_ = Instant::max();
+  c->breaker_->tick(c->rt_.now());
+  c->arm_breaker_timer();
 }
 
 Client::Call* Client::acquire_call() {
@@ -144,7 +170,7 @@ void Client::send_attempt(Call* c) {
   }
   ++c->attempts;
   if (c->attempts > 1) budget_.retry_started();
-  rt_.http_get(target_, timeout, [this, c](const HttpResult& r) { on_attempt_done(c, r); });
+  rt_.http_get_fn(target_, timeout, on_http_done, this, reinterpret_cast<std::uintptr_t>(c));
 }
 
 void Client::on_attempt_done(Call* c, const HttpResult& r) {
@@ -181,7 +207,7 @@ void Client::handle_attempt_outcome(Call* c, OutcomeKind kind) {
   switch (d.kind) {
     case RetrySequence::Decision::Kind::retry: {
       trace_.on_retry(rt_.now(), RetryEvent{id_, c->id, c->seq->attempt() - 1, d.wait, kind});
-      rt_.call_after(d.wait, [this, c] { send_attempt(c); });
+      rt_.call_after_fn(d.wait, on_retry_timer, this, reinterpret_cast<std::uintptr_t>(c));
       return;
     }
     case RetrySequence::Decision::Kind::done:
@@ -218,10 +244,7 @@ void Client::finish_call(Call* c, OutcomeKind outcome, Raised raised) {
   c->seq.reset();
   free_calls_.push_back(c);
   if (running_ && cfg_.arrival == ClientConfig::Arrival::closed_loop) {
-    arrival_timer_ = rt_.call_after(cfg_.think_time, [this] {
-      arrival_timer_ = 0;
-      start_call();
-    });
+    arrival_timer_ = rt_.call_after_fn(cfg_.think_time, on_think_timer, this, 0);
   }
 }
 
@@ -234,12 +257,7 @@ void Client::arm_breaker_timer() {
   breaker_timer_at_ = at;
   if (at == Instant::max()) return;
   const Duration after = at > rt_.now() ? at - rt_.now() : Duration::zero();
-  breaker_timer_ = rt_.call_after(after, [this] {
-    breaker_timer_ = 0;
-    breaker_timer_at_ = Instant::max();
-    breaker_->tick(rt_.now());
-    arm_breaker_timer();
-  });
+  breaker_timer_ = rt_.call_after_fn(after, on_breaker_timer, this, 0);
 }
 
 }  // namespace chaoslab

@@ -53,6 +53,10 @@ struct Cluster::Pod {
 };
 
 struct Cluster::Req {
+  // The client's callback: a plain function (the client's attempts) or a std::function (probes).
+  Runtime::HttpDoneFn done_fn = nullptr;
+  void* done_ctx = nullptr;
+  std::uint64_t done_arg = 0;
   std::function<void(const HttpResult&)> done;
   Instant sent{};
   Instant deadline{};
@@ -570,6 +574,7 @@ std::uint32_t Cluster::alloc_req() {
 
 void Cluster::free_req(std::uint32_t ri) {
   Req& r = reqs_[ri];
+  r.done_fn = nullptr;
   r.done = nullptr;
   r.next_free = free_req_;
   free_req_ = ri;
@@ -601,11 +606,26 @@ void Cluster::unlink(std::uint32_t ri) {
 void Cluster::http_get(TargetId target, Duration timeout,
                        std::function<void(const HttpResult&)>&& done) {
   if (target != kBackendTarget) throw std::invalid_argument("unknown simulated target");
-  send(false, timeout, std::move(done));
+  const std::uint32_t ri = alloc_req();
+  reqs_[ri].done = std::move(done);
+  send(ri, false, timeout);
+}
+
+void Cluster::http_get_fn(TargetId target, Duration timeout, Runtime::HttpDoneFn done, void* ctx,
+                          std::uint64_t arg) {
+  if (target != kBackendTarget) throw std::invalid_argument("unknown simulated target");
+  const std::uint32_t ri = alloc_req();
+  Req& r = reqs_[ri];
+  r.done_fn = done;
+  r.done_ctx = ctx;
+  r.done_arg = arg;
+  send(ri, false, timeout);
 }
 
 void Cluster::http_probe(bool work, Duration timeout, std::function<void(const HttpResult&)>&& done) {
-  send(!work, timeout, std::move(done));
+  const std::uint32_t ri = alloc_req();
+  reqs_[ri].done = std::move(done);
+  send(ri, !work, timeout);
 }
 
 void Cluster::complete_at(std::uint32_t ri, Instant at, OutcomeKind kind, int status) {
@@ -620,11 +640,9 @@ void Cluster::complete_at(std::uint32_t ri, Instant at, OutcomeKind kind, int st
   r.ev = q_.schedule(at, ev_complete, this, ri);
 }
 
-void Cluster::send(bool plain, Duration timeout, std::function<void(const HttpResult&)>&& done) {
+void Cluster::send(std::uint32_t ri, bool plain, Duration timeout) {
   const Instant now = q_.now();
-  const std::uint32_t ri = alloc_req();
   Req& r = reqs_[ri];
-  r.done = std::move(done);
   r.sent = now;
   r.deadline = now + timeout;
   r.plain = plain;
@@ -745,6 +763,18 @@ void Cluster::ev_complete(void* ctx, std::uint64_t arg) {
   r.ev = 0;
   r.waiting = false;
   const HttpResult result{r.kind, r.status, c->q_.now() - r.sent};
+  if (r.done_fn) {
+    const Runtime::HttpDoneFn fn = r.done_fn;
+    void* fn_ctx = r.done_ctx;
+    const std::uint64_t fn_arg = r.done_arg;
+    r.done_fn = nullptr;
+    if (!c->finite_ || !r.at_server) {
+      c->unlink(ri);
+      c->free_req(ri);
+    }
+    fn(fn_ctx, fn_arg, result);  // as below: r is not touched after this
+    return;
+  }
   std::function<void(const HttpResult&)> done = std::move(r.done);
   r.done = nullptr;
   if (!c->finite_ || !r.at_server) {

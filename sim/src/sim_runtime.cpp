@@ -16,4 +16,10 @@ void SimRuntime::http_get(TargetId target, Duration timeout,
   http_->http_get(target, timeout, std::move(done));
 }
 
+void SimRuntime::http_get_fn(TargetId target, Duration timeout, HttpDoneFn done, void* ctx,
+                             std::uint64_t arg) {
+  if (!http_) throw std::logic_error("SimRuntime::http_get without an HTTP model");
+  http_->http_get_fn(target, timeout, done, ctx, arg);
+}
+
 }  // namespace chaoslab::sim

@@ -69,6 +69,13 @@ class Client {
   void finish_call(Call* c, OutcomeKind outcome, Raised raised);
   Call* acquire_call();
   void arm_breaker_timer();
+  // Timer and HTTP callbacks as plain functions (Runtime::call_after_fn, http_get_fn): ctx is
+  // the client, arg the Call's address where one is needed.
+  static void on_arrival_timer(void* self, std::uint64_t);
+  static void on_think_timer(void* self, std::uint64_t);
+  static void on_retry_timer(void* self, std::uint64_t call);
+  static void on_breaker_timer(void* self, std::uint64_t);
+  static void on_http_done(void* self, std::uint64_t call, const HttpResult& r);
 
   Runtime& rt_;
   ClientConfig cfg_;

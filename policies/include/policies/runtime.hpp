@@ -39,6 +39,20 @@ class Runtime {
   // the outcome; the runtime enforces `timeout` (outcome timeout, latency == timeout).
   virtual void http_get(TargetId target, Duration timeout,
                         std::function<void(const HttpResult&)> done) = 0;
+
+  // The same two operations with a plain function and its context instead of a std::function:
+  // the client's per-call path uses these, and the simulator queues them without type erasure
+  // (no wrapper to build, move, invoke through and destroy per timer and per attempt). The
+  // defaults wrap them into the std::function versions, so a runtime need not implement them.
+  using TimerFn = void (*)(void* ctx, std::uint64_t arg);
+  using HttpDoneFn = void (*)(void* ctx, std::uint64_t arg, const HttpResult& result);
+  virtual TimerId call_after_fn(Duration after, TimerFn fn, void* ctx, std::uint64_t arg) {
+    return call_after(after, [fn, ctx, arg] { fn(ctx, arg); });
+  }
+  virtual void http_get_fn(TargetId target, Duration timeout, HttpDoneFn done, void* ctx,
+                           std::uint64_t arg) {
+    http_get(target, timeout, [done, ctx, arg](const HttpResult& r) { done(ctx, arg, r); });
+  }
 };
 
 }  // namespace chaoslab

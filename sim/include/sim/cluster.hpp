@@ -69,6 +69,8 @@ class Cluster final : public HttpModel {
   TargetId resolve(std::string_view url) override;
   void http_get(TargetId target, Duration timeout,
                 std::function<void(const HttpResult&)>&& done) override;
+  void http_get_fn(TargetId target, Duration timeout, Runtime::HttpDoneFn done, void* ctx,
+                   std::uint64_t arg) override;
   // A request from outside the clients (chaos http probes): `work` runs the backend's /work
   // behaviour, otherwise a health endpoint answers 200 at once.
   void http_probe(bool work, Duration timeout, std::function<void(const HttpResult&)>&& done);
@@ -130,7 +132,8 @@ class Cluster final : public HttpModel {
   // Requests
   std::uint32_t alloc_req();
   void free_req(std::uint32_t ri);
-  void send(bool plain, Duration timeout, std::function<void(const HttpResult&)>&& done);
+  // Sends request ri (allocated, its callback set).
+  void send(std::uint32_t ri, bool plain, Duration timeout);
   void accept(std::uint32_t ri, std::uint32_t pi, Instant arrive, Duration hop_back, bool plain);
   void complete_at(std::uint32_t ri, Instant at, OutcomeKind kind, int status);
   void link(std::uint32_t ri, std::uint32_t pi);

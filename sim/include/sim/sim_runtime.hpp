@@ -18,6 +18,8 @@ class HttpModel {
   // `done` is moved from (taken by reference: no extra moves on the per-attempt path).
   virtual void http_get(TargetId target, Duration timeout,
                         std::function<void(const HttpResult&)>&& done) = 0;
+  virtual void http_get_fn(TargetId target, Duration timeout, Runtime::HttpDoneFn done, void* ctx,
+                           std::uint64_t arg) = 0;
 };
 
 class SimRuntime final : public Runtime {
@@ -31,10 +33,17 @@ class SimRuntime final : public Runtime {
     if (after < Duration::zero()) after = Duration::zero();
     return q_.schedule(q_.now() + after, std::move(fn));
   }
+  // A plain event on the queue: nothing to wrap (EventQueue::Fn is the same signature).
+  TimerId call_after_fn(Duration after, TimerFn fn, void* ctx, std::uint64_t arg) override {
+    if (after < Duration::zero()) after = Duration::zero();
+    return q_.schedule(q_.now() + after, fn, ctx, arg);
+  }
   void cancel(TimerId id) override { q_.cancel(id); }
   TargetId resolve(std::string_view url) override;
   void http_get(TargetId target, Duration timeout,
                 std::function<void(const HttpResult&)> done) override;
+  void http_get_fn(TargetId target, Duration timeout, HttpDoneFn done, void* ctx,
+                   std::uint64_t arg) override;
 
  private:
   EventQueue& q_;
