@@ -535,24 +535,31 @@ int Cluster::routable_pods() const { return static_cast<int>(endpoints_.size());
 // ---------------------------------------------------------------------------------------------
 // HTTP
 
-std::string host_from_url(std::string_view url) {
+namespace {
+// Views into the URL: the chaos probes ask several times per run (an allocation each, before).
+std::string_view host_view(std::string_view url) {
   std::string_view host = url;
   if (const auto p = url.find("://"); p != std::string_view::npos) host = url.substr(p + 3);
-  if (!host.empty() && host.front() == '[') return std::string(host.substr(0, host.find(']') + 1));  // IPv6
-  return std::string(host.substr(0, host.find_first_of(":/?#")));
+  if (!host.empty() && host.front() == '[') return host.substr(0, host.find(']') + 1);  // IPv6
+  return host.substr(0, host.find_first_of(":/?#"));
 }
 
-std::string service_from_url(std::string_view url) {
-  const std::string host = host_from_url(url);
+std::string_view service_view(std::string_view url) {
+  const std::string_view host = host_view(url);
   // An IP address names no Service: kept whole (its first label would be "127").
   const bool ip = host.empty() || host.front() == '[' ||
-                  host.find_first_not_of("0123456789.") == std::string::npos;
+                  host.find_first_not_of("0123456789.") == std::string_view::npos;
   return ip ? host : host.substr(0, host.find('.'));
 }
+}  // namespace
+
+std::string host_from_url(std::string_view url) { return std::string(host_view(url)); }
+
+std::string service_from_url(std::string_view url) { return std::string(service_view(url)); }
 
 std::optional<std::string> Cluster::service_of(std::string_view url) const {
-  std::string s = service_from_url(url);
-  if (s == k8s_->service) return s;
+  const std::string_view s = service_view(url);
+  if (s == k8s_->service) return std::string(s);
   return std::nullopt;
 }
 

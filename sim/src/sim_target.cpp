@@ -44,8 +44,9 @@ void SimTarget::admin_faults(const chaos::HttpRequest& req, std::function<void(c
 }
 
 void SimTarget::http(const chaos::HttpRequest& req, std::function<void(const chaos::HttpResponse&)> done) {
-  if (cluster_.service_of(req.url) && path_of(req.url).starts_with("/admin/faults")) return admin_faults(req, std::move(done));
-  if (cluster_.service_of(req.url)) {
+  const bool backend = cluster_.service_of(req.url).has_value();
+  if (backend && path_of(req.url).starts_with("/admin/faults")) return admin_faults(req, std::move(done));
+  if (backend) {
     const bool work = path_of(req.url) == "/work";
     cluster_.http_probe(work, req.timeout, [done = std::move(done), work](const HttpResult& r) {
       chaos::HttpResponse resp;
@@ -70,9 +71,7 @@ void SimTarget::http(const chaos::HttpRequest& req, std::function<void(const cha
     });
     return;
   }
-  const std::string host = host_from_url(req.url);
-  const std::string service = service_from_url(req.url);
-  if (service == "client" && !clients_.empty()) {
+  if (service_from_url(req.url) == "client" && !clients_.empty()) {
     // The lab client's GET /health: it answers while it runs, with its breaker state.
     const Client& c = *clients_.front();
     std::string state = c.breaker() ? std::string(to_string(c.breaker()->state())) : "disabled";
@@ -86,7 +85,7 @@ void SimTarget::http(const chaos::HttpRequest& req, std::function<void(const cha
     });
     return;
   }
-  rt_.call_after(Duration::zero(), [done = std::move(done), host = std::string(host)] {
+  rt_.call_after(Duration::zero(), [done = std::move(done), host = host_from_url(req.url)] {
     chaos::HttpResponse resp;
     resp.error = "could not resolve host '" + host + "' (simulated services: the backend and \"client\")";
     done(resp);

@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <deque>
+#include <exception>
+#include <future>
 #include <mutex>
 
 #include "policies/error.hpp"
@@ -52,16 +54,39 @@ class ScenarioModel final : public SweepModel {
     json key_j = json::array();
     for (const auto& [p, v] : overrides) key_j.push_back({p, v});
     const std::string key = key_j.dump();
+    // Workers reach a new point at about the same time: the first one loads it, the others wait
+    // for that load instead of repeating it (with --jobs 2 every point was loaded twice).
+    std::promise<std::shared_ptr<const Scenario>> mine;
+    std::shared_future<std::shared_ptr<const Scenario>> loaded;
+    bool load = false;
     {
       std::lock_guard lock(mu_);
-      for (const auto& [k, s] : cache_)
-        if (k == key) return make_run(s);
+      for (const auto& [k, f] : cache_)
+        if (k == key) loaded = f;
+      if (!loaded.valid()) {
+        loaded = mine.get_future().share();
+        load = true;
+        cache_.emplace_back(key, loaded);
+        if (cache_.size() > 16) cache_.pop_front();
+      }
     }
-    auto s = std::make_shared<const Scenario>(load_point(spec_, overrides));
-    std::lock_guard lock(mu_);
-    cache_.emplace_back(key, s);
-    if (cache_.size() > 16) cache_.pop_front();
-    return make_run(s);
+    if (load) {
+      try {
+        mine.set_value(std::make_shared<const Scenario>(load_point(spec_, overrides)));
+      } catch (...) {
+        // Not kept: a later prepare of this point tries again (and fails the same way).
+        {
+          std::lock_guard lock(mu_);
+          for (auto it = cache_.begin(); it != cache_.end(); ++it)
+            if (it->first == key) {
+              cache_.erase(it);
+              break;
+            }
+        }
+        mine.set_exception(std::current_exception());
+      }
+    }
+    return make_run(loaded.get());  // rethrows the loading worker's error
   }
 
  private:
@@ -73,8 +98,9 @@ class ScenarioModel final : public SweepModel {
   std::string key_;
   RunExtensionFactory ext_;
   mutable std::mutex mu_;
-  // The last points prepared: workers run the seeds of the same few points at a time.
-  mutable std::deque<std::pair<std::string, std::shared_ptr<const Scenario>>> cache_;
+  // The last points prepared (or being loaded): workers run the seeds of the same few points at
+  // a time.
+  mutable std::deque<std::pair<std::string, std::shared_future<std::shared_ptr<const Scenario>>>> cache_;
 };
 
 }  // namespace
