@@ -82,6 +82,38 @@ TEST_CASE("scan_run_metrics gives run_metrics' names and values to the bit") {
   CHECK(m.values == std::vector<double>{8, 6, 0.75});
 }
 
+TEST_CASE("scan_run_metrics: texts that differ only in their numbers read as a full scan reads them") {
+  // Each text after the first reuses the layout of the one before when only numbers changed
+  // (a sweep's summaries); layouts that change, success_rate that comes and goes, integers and
+  // decimals swapping places and a text that fails must all give the full scan's answer.
+  const std::vector<std::string> cases = {
+      R"({"seed":7,"calls":{"total":120,"ok":97},"latency_ms":{"p50":1.234,"p95":null},"x":[1,2],"s":"a1"})",
+      R"({"seed":8,"calls":{"total":0,"ok":0},"latency_ms":{"p50":12.5,"p95":null},"x":[3,4],"s":"a1"})",
+      R"({"seed":9,"calls":{"total":5,"ok":5},"latency_ms":{"p50":-0,"p95":null},"x":[5,6],"s":"a1"})",
+      R"({"seed":9,"calls":{"total":5.5,"ok":18446744073709551616},"latency_ms":{"p50":2.5E-3,"p95":null},"x":[5,6],"s":"a1"})",
+      R"({"seed":9,"calls":{"total":5,"ok":5},"latency_ms":{"p50":null,"p95":2.0},"x":[5,6],"s":"a1"})",
+      R"({"seed":9,"calls":{"total":5,"ok":5},"latency_ms":{"p50":3,"p95":2.0},"x":[5,6],"s":"a2"})",
+      R"({"seed":9,"calls":{"total":5,"ok":5},"latency_ms":{"p50":3,"p95":2.0},"x":[5,6],"s":"a2","t":1})",
+  };
+  sim::RunMetrics m;
+  for (const auto& text : cases) {
+    CAPTURE(text);
+    sim::scan_run_metrics(text, m);
+    CHECK(same_bits(by_name(m), via_dom(text)));
+  }
+  sim::scan_run_metrics(R"({"calls":{"total":8,"ok":6},"seed":3})", m);
+  sim::scan_run_metrics(R"({"calls":{"total":0,"ok":6},"seed":4})", m);
+  CHECK(m.names == "calls.total\ncalls.ok\n");
+  sim::scan_run_metrics(R"({"calls":{"total":4,"ok":1},"seed":5})", m);
+  CHECK(m.names == "calls.total\ncalls.ok\nsuccess_rate\n");
+  CHECK(m.values == std::vector<double>{4, 1, 0.25});
+  for (const char* bad : {R"({"calls":{"total":4.,"ok":1},"seed":5})", R"({"calls":{"total":4,"ok":1},"seed":5)",
+                          R"({"calls":{"total":-,"ok":1},"seed":5})"}) {
+    CAPTURE(bad);
+    CHECK_THROWS_AS(sim::scan_run_metrics(bad, m), json::parse_error);
+  }
+}
+
 TEST_CASE("scan_run_metrics rejects what nlohmann rejects") {
   for (const char* text : {"{\"a\":1", "{\"a\":}", "{\"a\":1,}", "{\"a\":+1}", "{\"a\":1} x", "{\"a\":-}", "{\"a\":01}",
                            "{\"a\":1.}", "{\"a\":.5}", "{\"a\":1e}", "{\"a\":tru}", "{\"a\":\"\x01\"}"}) {
