@@ -1,48 +1,30 @@
-// `chaoslab replay` input (JSON lines {"t","outcome","duration"?} or the lab client's log), run
-// in-process through the real command (app/cmd_replay.cpp) with stdin and stdout redirected. The
-// first byte picks --format, --lab-rejected and one of three breaker configurations.
-#include <iostream>
+// `chaoslab replay` input (JSON lines {"t","outcome","duration"?} or the lab client's log) through
+// the replay library (analysis/replay.hpp): format detection, both readers, the replay through a
+// breaker and the output lines. The first byte picks the format, what lab-rejected calls become
+// and one of three breaker configurations.
+#include <ostream>
 #include <sstream>
 #include <streambuf>
 #include <string>
 #include <vector>
 
-#include "commands.hpp"
+#include "analysis/replay.hpp"
 #include "fuzz_support.hpp"
+#include "policies/config.hpp"
 #include "policies/error.hpp"
 
 namespace {
 
-// Accepts and drops everything: the command checks that its output was written.
+// Accepts and drops everything.
 class NullBuf final : public std::streambuf {
  protected:
   int overflow(int c) override { return traits_type::not_eof(c); }
   std::streamsize xsputn(const char*, std::streamsize n) override { return n; }
 };
 
-struct Redirect {
-  std::istringstream in;
-  NullBuf null;
-  std::streambuf* old_in;
-  std::streambuf* old_out;
-  explicit Redirect(std::string text) : in(std::move(text)) {
-    old_in = std::cin.rdbuf(in.rdbuf());
-    old_out = std::cout.rdbuf(&null);
-    std::cin.clear();
-    std::cout.clear();
-  }
-  ~Redirect() {
-    std::cin.rdbuf(old_in);
-    std::cout.rdbuf(old_out);
-    std::cin.clear();
-    std::cout.clear();
-  }
-};
-
-const std::vector<std::string>& breakers() {
-  static const std::vector<std::string> paths = [] {
-    const auto& w = chaoslab::fuzz::workspace();
-    const char* configs[] = {
+const std::vector<chaoslab::BreakerConfig>& breakers() {
+  static const std::vector<chaoslab::BreakerConfig> configs = [] {
+    const char* texts[] = {
         R"({"fail_max": 2, "reset_timeout": 1})",
         R"({"sliding_window_type": "count_based", "sliding_window_size": 5, "minimum_number_of_calls": 3,
             "failure_rate_threshold": 50, "reset_timeout": 0.5,
@@ -52,37 +34,31 @@ const std::vector<std::string>& breakers() {
             "slow_call_duration_threshold": 0.5, "slow_call_rate_threshold": 50, "reset_timeout": 2,
             "automatic_transition_from_open_to_half_open_enabled": true})",
     };
-    std::vector<std::string> out;
-    for (int i = 0; i < 3; ++i) {
-      const std::string text = configs[i];
-      out.push_back(w.write("breaker" + std::to_string(i) + ".json",
-                            reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
-    }
+    std::vector<chaoslab::BreakerConfig> out;
+    for (const char* t : texts) out.push_back(chaoslab::parse_breaker(chaoslab::parse_json_text(t, "breaker"), "breaker"));
     return out;
   }();
-  return paths;
+  return configs;
 }
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace chaoslab;
+  using analysis::LabRejected;
+  using analysis::ReplayFormat;
   if (size == 0) return 0;
-  static const char* formats[] = {"auto", "jsonl", "lab"};
-  static const char* rejected[] = {"skip", "failure", "success"};
+  static const ReplayFormat formats[] = {ReplayFormat::detect, ReplayFormat::jsonl, ReplayFormat::lab};
+  static const LabRejected rejected[] = {LabRejected::skip, LabRejected::failure, LabRejected::success};
   const unsigned sel = data[0];
-  std::vector<std::string> args = {"chaoslab",    "replay",
-                                   "--breaker",   breakers()[sel % 3],
-                                   "--format",    formats[(sel / 3) % 3],
-                                   "--lab-rejected", rejected[(sel / 9) % 3]};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  Redirect io{std::string(fuzz::text_of(data + 1, size - 1))};
-  CLI::App app;
-  int exit_code = 0;
-  app::add_replay(app, exit_code);
+  std::istringstream in{std::string(fuzz::text_of(data + 1, size - 1))};
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(in, l);) lines.push_back(std::move(l));
   try {
-    app.parse(static_cast<int>(argv.size()), argv.data());
+    const auto calls = analysis::read_replay_calls(lines, "<stdin>", formats[(sel / 3) % 3], rejected[(sel / 9) % 3]);
+    NullBuf null;
+    std::ostream out(&null);
+    analysis::write_replay(out, calls, analysis::replay(calls, breakers()[sel % 3], 1));
   } catch (const ConfigError&) {
   }
   return 0;
