@@ -1,67 +1,20 @@
 #include "analysis/analyze_journal.hpp"
 
-#include <cctype>
 #include <cstdio>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
 
 #include "policies/error.hpp"
+#include "policies/iso8601.hpp"
 
 namespace chaoslab::analysis {
-namespace {
 
-bool digits_at(std::string_view s, std::size_t pos, std::size_t n) {
-  if (pos + n > s.size()) return false;
-  for (std::size_t i = pos; i < pos + n; ++i)
-    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
-  return true;
-}
-
-int num(std::string_view s, std::size_t pos, std::size_t n) {
-  int v = 0;
-  for (std::size_t i = pos; i < pos + n; ++i) v = v * 10 + (s[i] - '0');
-  return v;
-}
-
-}  // namespace
-
+// A journal's times: ISO-8601 with 'T' or ' ', '.' fractions, "Z" or an offset (none: UTC).
 std::optional<SysMicros> parse_iso8601(std::string_view s) {
-  using namespace std::chrono;
-  if (!(digits_at(s, 0, 4) && s.size() >= 19 && s[4] == '-' && digits_at(s, 5, 2) && s[7] == '-' &&
-        digits_at(s, 8, 2) && (s[10] == 'T' || s[10] == ' ') && digits_at(s, 11, 2) && s[13] == ':' &&
-        digits_at(s, 14, 2) && s[16] == ':' && digits_at(s, 17, 2)))
-    return std::nullopt;
-  const year_month_day ymd{year{num(s, 0, 4)}, month{static_cast<unsigned>(num(s, 5, 2))},
-                           day{static_cast<unsigned>(num(s, 8, 2))}};
-  const int h = num(s, 11, 2), mi = num(s, 14, 2), sec = num(s, 17, 2);
-  if (!ymd.ok() || h > 23 || mi > 59 || sec > 60) return std::nullopt;
-  std::size_t i = 19;
-  long long frac_us = 0;
-  if (i < s.size() && s[i] == '.') {
-    ++i;
-    const std::size_t begin = i;
-    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
-    if (i == begin) return std::nullopt;
-    // Microseconds from the first six digits; further digits are below the journal's resolution.
-    for (std::size_t k = 0; k < 6; ++k)
-      frac_us = frac_us * 10 + (begin + k < i ? s[begin + k] - '0' : 0);
-  }
-  long long offset_min = 0;
-  if (i < s.size()) {
-    if (s[i] == 'Z' && i + 1 == s.size()) {
-      i = s.size();
-    } else if ((s[i] == '+' || s[i] == '-') && i + 6 == s.size() && digits_at(s, i + 1, 2) && s[i + 3] == ':' &&
-               digits_at(s, i + 4, 2)) {
-      offset_min = num(s, i + 1, 2) * 60 + num(s, i + 4, 2);
-      if (s[i] == '-') offset_min = -offset_min;
-      i = s.size();
-    } else {
-      return std::nullopt;
-    }
-  }
-  const auto tp = sys_days{ymd} + hours{h} + minutes{mi} + seconds{sec} + microseconds{frac_us} - minutes{offset_min};
-  return time_point_cast<microseconds>(tp);
+  const auto dt = parse_date_time(s);
+  if (!dt) return std::nullopt;
+  return SysMicros(std::chrono::microseconds(dt->unix_micros()));
 }
 
 std::string format_utc(SysMicros t) {

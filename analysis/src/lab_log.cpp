@@ -9,6 +9,7 @@
 #include <istream>
 
 #include "policies/error.hpp"
+#include "policies/iso8601.hpp"
 
 namespace chaoslab::analysis {
 namespace {
@@ -45,27 +46,13 @@ bool has_stamp_shape(std::string_view s) {
          s[16] == ':' && digits(s, 17, 2) && s[19] == ',' && digits(s, 20, 3);
 }
 
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2 ? 1 : 0;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
+// The stamp of a line with the stamp's shape, in ms since the epoch (no zone in the log: UTC).
 std::optional<std::int64_t> parse_stamp(std::string_view s) {
-  const int y = num(s, 0, 4), mo = num(s, 5, 2), d = num(s, 8, 2);
-  const int h = num(s, 11, 2), mi = num(s, 14, 2), sec = num(s, 17, 2), ms = num(s, 20, 3);
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const auto dt = parse_date_time(s.substr(0, 23), DateTimeSyntax{.fraction_mark = ',', .zone = false});
   // Stamps become nanosecond Instants (replay, analyze): years past 2262 would overflow them.
-  if (y < 1970 || y > 2200 || mo < 1 || mo > 12) return std::nullopt;
-  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  const int dim = kDays[mo - 1] + (mo == 2 && leap ? 1 : 0);
-  if (d < 1 || d > dim || h > 23 || mi > 59 || sec > 59) return std::nullopt;
-  const std::int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
-  return ((days * 24 + h) * 60 + mi) * 60 * 1000 + static_cast<std::int64_t>(sec) * 1000 + ms;
+  // Python's logging never writes a leap second.
+  if (!dt || dt->year < 1970 || dt->year > 2200 || dt->second > 59) return std::nullopt;
+  return dt->unix_micros() / 1000;
 }
 
 std::optional<LabState> parse_state(std::string_view s) {
