@@ -16,40 +16,19 @@
 #include <nlohmann/json.hpp>
 
 #include "policies/error.hpp"
-#include "../app/sweep_process.hpp"
+#include "support.hpp"
 
 namespace fs = std::filesystem;
 using namespace chaoslab;
 using namespace chaoslab::analysis;
+using test::Proc;
+using test::run;
+using test::scratch;
 
 namespace {
 
 const fs::path kSource = CHAOSLAB_SOURCE_DIR;
 const fs::path kLab = "/work/shared/lab3-reference";
-
-struct Proc {
-  int code = -1;
-  std::string out, err;
-};
-
-struct Scratch {
-  fs::path dir = fs::temp_directory_path() / ("chaoslab-compare-test-" + std::to_string(getpid()));
-  Scratch() { fs::create_directories(dir); }
-  ~Scratch() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-};
-
-const Scratch& scratch() {
-  static Scratch s;
-  return s;
-}
-
-Proc run(const std::vector<std::string>& args) {
-  const auto r = test::run_chaoslab(args, scratch().dir);
-  return {r.exit_code, r.out, r.err};
-}
 
 std::vector<std::optional<double>> one_to(int n) {
   std::vector<std::optional<double>> v;

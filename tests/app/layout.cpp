@@ -16,16 +16,13 @@
 #include <string>
 #include <vector>
 
+#include "../support/files.hpp"
+
 namespace fs = std::filesystem;
 
 namespace {
 
-std::string read(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using chaoslab::test::slurp;
 
 // Libraries: the top-level folders with include/<name>/ and a CMakeLists.txt.
 std::set<std::string> libraries(const fs::path& root) {
@@ -69,7 +66,7 @@ std::map<std::string, std::set<std::string>> allowed(const std::string& doc, con
 // "lib/path:line includes other/..." for every include that reaches outside what the table allows.
 std::vector<std::string> layering_violations(const fs::path& root) {
   const auto libs = libraries(root);
-  const auto may_use = allowed(read(root / "docs/architecture.md"), libs);
+  const auto may_use = allowed(slurp(root / "docs/architecture.md"), libs);
   std::vector<std::string> out;
   const std::regex include(R"(^\s*#\s*include\s*[<"]([a-z_]+)/)");
   for (const auto& lib : libs) {
@@ -159,7 +156,7 @@ TEST_CASE("layout: no library includes a header of a library above it (docs/arch
   // The libraries the table describes are all found (a renamed folder must not pass unchecked).
   for (const char* lib : {"policies", "chaos", "sim", "live", "liveplan", "analysis", "tune", "report", "calibrate"})
     CHECK_MESSAGE(libs.contains(lib), lib);
-  const auto may_use = allowed(read(root / "docs/architecture.md"), libs);
+  const auto may_use = allowed(slurp(root / "docs/architecture.md"), libs);
   CHECK(may_use.at("policies").empty());
   CHECK_FALSE(may_use.at("sim").contains("live"));
   CHECK_FALSE(may_use.at("live").contains("sim"));

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "../support/files.hpp"
 
 namespace fs = std::filesystem;
 
@@ -24,37 +24,15 @@ struct Run {
   std::string err;
 };
 
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p);
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
 std::string quote(const std::string& s) {
   std::string q = "'";
   for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return q + "'";
 }
 
-// A scratch folder per test process, removed at exit.
-struct Scratch {
-  fs::path dir = fs::temp_directory_path() / ("chaoslab-replay-test-" + std::to_string(getpid()));
-  Scratch() { fs::create_directories(dir); }
-  ~Scratch() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-  fs::path write(const std::string& name, const std::string& text) const {
-    std::ofstream(dir / name) << text;
-    return dir / name;
-  }
-};
+using chaoslab::test::slurp;
 
-const Scratch& scratch() {
-  static Scratch s;
-  return s;
-}
+const chaoslab::test::ScratchDir& scratch() { return chaoslab::test::process_scratch("replay-test"); }
 
 Run replay(const std::string& args, const std::string& stdin_file = "") {
   const fs::path out = scratch().dir / "stdout.txt";

@@ -1,5 +1,5 @@
 // Test helpers for the sweep, merge, tune and report tests: run the real chaoslab binary (or a
-// shell) as a child process with its output captured in files, and scratch directories.
+// shell) as a child process with its output captured in files (scratch folders: tests/support/files.hpp).
 #pragma once
 
 #include <fcntl.h>
@@ -16,30 +16,11 @@
 #include <string>
 #include <vector>
 
+#include "../support/files.hpp"
+
 extern char** environ;
 
 namespace chaoslab::test {
-
-inline std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-struct ScratchDir {
-  std::filesystem::path dir;
-  explicit ScratchDir(const std::string& tag) {
-    std::string tmpl = (std::filesystem::temp_directory_path() / ("chaoslab-" + tag + "-XXXXXX")).string();
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    dir = tmpl;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
-  }
-  std::filesystem::path operator/(const std::string& name) const { return dir / name; }
-};
 
 struct ProcResult {
   int exit_code = -1;  // -signal when killed by a signal

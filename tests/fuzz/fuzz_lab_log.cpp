@@ -3,9 +3,9 @@
 #include <sstream>
 #include <string>
 
-#include "analysis/analyze.hpp"
-#include "fuzz_support.hpp"
 #include "analysis/lab_log.hpp"
+#include "fuzz_analysis.hpp"
+#include "fuzz_support.hpp"
 #include "policies/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -17,14 +17,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)analysis::lab_calls(records);
   } catch (const ConfigError&) {
   }
-  const std::string path = fuzz::workspace().write("lab.log", data, size);
-  try {
-    const analysis::Analysis a = analysis::analyze_file(path);
-    (void)analysis::analysis_to_json(a).dump();
-    (void)analysis::analysis_to_text(a);
-    (void)analysis::comparable_metrics(a);
-    (void)analysis::duration_samples(a);
-  } catch (const ConfigError&) {
-  }
+  fuzz::analyze_with_all_outputs(fuzz::workspace().write("lab.log", data, size));
   return 0;
 }

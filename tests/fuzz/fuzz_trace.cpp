@@ -3,20 +3,11 @@
 // analysis feeds (JSON, text, compare's metrics and samples).
 #include <string>
 
-#include "analysis/analyze.hpp"
+#include "fuzz_analysis.hpp"
 #include "fuzz_support.hpp"
-#include "policies/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace chaoslab;
-  const std::string path = fuzz::workspace().write("trace.jsonl", data, size);
-  try {
-    const analysis::Analysis a = analysis::analyze_file(path);
-    (void)analysis::analysis_to_json(a).dump();
-    (void)analysis::analysis_to_text(a);
-    (void)analysis::comparable_metrics(a);
-    (void)analysis::duration_samples(a);
-  } catch (const ConfigError&) {
-  }
+  fuzz::analyze_with_all_outputs(fuzz::workspace().write("trace.jsonl", data, size));
   return 0;
 }

@@ -12,6 +12,7 @@
 #include "policies/rng.hpp"
 #include "sim/sweep_merge.hpp"
 #include "sim/sweep_stats.hpp"
+#include "../support/files.hpp"
 
 using chaoslab::ConfigError;
 using nlohmann::json;
@@ -20,21 +21,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using chaoslab::test::slurp;
 
-struct Scratch {
-  fs::path dir;
-  Scratch() {
-    std::string tmpl = (fs::temp_directory_path() / "chaoslab-sweep-runner-XXXXXX").string();
-    dir = ::mkdtemp(tmpl.data());
-    std::ofstream(dir / "base.json") << R"({"a": 1, "b": 1})";
-  }
-  ~Scratch() { fs::remove_all(dir); }
+// A scratch folder with the base document the fake sweeps point at.
+struct Scratch : chaoslab::test::ScratchDir {
+  Scratch() : ScratchDir("sweep-runner") { write("base.json", R"({"a": 1, "b": 1})"); }
 };
 
 // A model whose "summary" is a pure function of the point's overrides and the seed, with a

@@ -12,28 +12,13 @@
 
 #include "sim/sweep_runner.hpp"
 #include "sim/sweep_spec.hpp"
+#include "../support/files.hpp"
 
 using nlohmann::json;
 namespace sim = chaoslab::sim;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-struct Scratch {
-  fs::path dir;
-  Scratch() {
-    std::string tmpl = (fs::temp_directory_path() / "chaoslab-sweep-sim-XXXXXX").string();
-    dir = ::mkdtemp(tmpl.data());
-  }
-  ~Scratch() { fs::remove_all(dir); }
-};
 
 // 10 cool-downs (a log range: non-integer parameters) x 100 seeds of lab3-chaos, 600 virtual s.
 sim::SweepSpec pinned_spec() {
@@ -60,7 +45,7 @@ constexpr std::size_t kRunsBytes = 767340;
 }  // namespace
 
 TEST_CASE("a 1,000-run lab3-chaos sweep writes the pinned bytes with 1, 2 and 3 jobs") {
-  Scratch s;
+  chaoslab::test::ScratchDir s("sweep-sim");
   const auto spec = pinned_spec();
   const auto model = sim::make_scenario_model(spec);
   for (int jobs : {1, 2, 3}) {
@@ -73,8 +58,8 @@ TEST_CASE("a 1,000-run lab3-chaos sweep writes the pinned bytes with 1, 2 and 3 
     if (jobs == 3) o.window = 5;  // workers wait for the writer
     const auto r = sim::run_sweep(spec, *model, o);
     CHECK(r.ran == 1000);
-    const std::string runs = slurp(o.out_dir / "runs.jsonl");
-    const std::string summary = slurp(o.out_dir / "summary.csv");
+    const std::string runs = chaoslab::test::slurp(o.out_dir / "runs.jsonl");
+    const std::string summary = chaoslab::test::slurp(o.out_dir / "summary.csv");
     INFO("runs.jsonl ", runs.size(), " bytes, fnv1a64 ", hex(sim::fnv1a64(runs)), "; summary.csv fnv1a64 ",
             hex(sim::fnv1a64(summary)));
     CHECK(runs.size() == kRunsBytes);
