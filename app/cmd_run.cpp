@@ -10,8 +10,7 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "chaos/journal.hpp"
 #include "commands.hpp"
 #include "policies/error.hpp"
 #include "sim/run.hpp"
@@ -48,19 +47,11 @@ void finish_output(std::ofstream& f, const std::string& path, const char* what) 
                              (errno ? std::strerror(errno) : "write failed"));
 }
 
-// The probes of the steady-state hypothesis that missed their tolerance after the method, from the
-// journal: a deviated run names them.
-std::string missed_probes(const std::string& journal_text) {
-  const nlohmann::json j = nlohmann::json::parse(journal_text, nullptr, false);
-  std::string names;
-  if (j.is_discarded()) return names;
-  const auto after = j.value("/steady_states/after/probes"_json_pointer, nlohmann::json::array());
-  for (const auto& p : after) {
-    if (p.value("tolerance_met", true)) continue;
-    const std::string name = p.value("/activity/name"_json_pointer, std::string("?"));
-    names += (names.empty() ? "\"" : ", \"") + name + "\"";
-  }
-  return names;
+// "a", "b": the probes a deviated run names.
+std::string quoted_list(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "\"" : ", \"") + n + "\"";
+  return out;
 }
 
 int run_command(const RunArgs& a) {
@@ -91,7 +82,7 @@ int run_command(const RunArgs& a) {
     if (r.chaos_status) {
       std::cout << "chaos     experiment " << chaos::to_string(*r.chaos_status);
       if (r.chaos_deviated) {
-        const std::string probes = missed_probes(journal_text.str());
+        const std::string probes = quoted_list(chaos::missed_probes(journal_text.str()));
         std::cout << ", deviated" << (probes.empty() ? "" : ": steady-state probe " + probes + " missed its tolerance");
       }
       std::cout << '\n';

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include <nlohmann/json.hpp>
+
 #ifndef CHAOSLAB_VERSION
 #define CHAOSLAB_VERSION "0.1.0"
 #endif
@@ -34,6 +36,16 @@ double journal_seconds(Instant start, Instant end) {
   using namespace std::chrono;
   const auto us = floor<microseconds>(end.time_since_epoch()) - floor<microseconds>(start.time_since_epoch());
   return static_cast<double>(us.count()) / 1e6;
+}
+
+std::vector<std::string> missed_probes(std::string_view journal_text) {
+  const nlohmann::json j = nlohmann::json::parse(journal_text, nullptr, false);
+  std::vector<std::string> names;
+  if (j.is_discarded()) return names;
+  const auto after = j.value("/steady_states/after/probes"_json_pointer, nlohmann::json::array());
+  for (const auto& p : after)
+    if (!p.value("tolerance_met", true)) names.push_back(p.value("/activity/name"_json_pointer, std::string("?")));
+  return names;
 }
 
 }  // namespace chaoslab::chaos

@@ -23,3 +23,16 @@ TEST_CASE("journal durations are computed at microsecond precision") {
 TEST_CASE("the version string says chaoslab, not chaoslib") {
   CHECK(chaoslab_version_string().rfind("chaoslab ", 0) == 0);
 }
+
+TEST_CASE("missed_probes names the steady-state probes after the method that missed their tolerance") {
+  const std::string journal = R"({"steady_states": {
+      "before": {"probes": [{"activity": {"name": "early"}, "tolerance_met": false}]},
+      "after": {"probes": [{"activity": {"name": "client-health"}, "tolerance_met": false},
+                           {"activity": {"name": "backend-running"}, "tolerance_met": true},
+                           {"activity": {}, "tolerance_met": false},
+                           {"activity": {"name": "no-verdict"}}]}}})";
+  CHECK(missed_probes(journal) == std::vector<std::string>{"client-health", "?"});
+  CHECK(missed_probes(R"({"steady_states": {"after": null}})").empty());
+  CHECK(missed_probes("{}").empty());
+  CHECK(missed_probes("not a journal").empty());
+}

@@ -3,6 +3,8 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "policies/time.hpp"
 
@@ -17,5 +19,9 @@ std::string iso8601(std::chrono::sys_time<std::chrono::microseconds> epoch, Inst
 
 // Seconds between two instants at the journal's microsecond precision.
 double journal_seconds(Instant start, Instant end);
+
+// The names of the steady-state probes that missed their tolerance after the method, in journal
+// order (what a deviated run names); none for text that is not a journal.
+std::vector<std::string> missed_probes(std::string_view journal_text);
 
 }  // namespace chaoslab::chaos
