@@ -21,9 +21,7 @@
 namespace fs = std::filesystem;
 using namespace chaoslab;
 using namespace chaoslab::analysis;
-using test::Proc;
-using test::run;
-using test::scratch;
+using namespace chaoslab::test;  // Proc, run, scratch (support.hpp)
 
 namespace {
 
