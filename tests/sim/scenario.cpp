@@ -282,12 +282,12 @@ TEST_CASE("--set POINTER=@FILE: the file's JSON; an object merges into the objec
   doc = apply_override(minimal(), "/kubernetes", "@" + timings);
   CHECK(doc["kubernetes"].size() == 2);
   std::ofstream(dir / "n.json") << "0.3";
-  CHECK(apply_override(doc, "/backend/failure_rate", "@" + (dir / "n.json").string())["backend"]["failure_rate"] == 0.3);
+  CHECK(apply_override(doc, "/backend/failure_rate", std::string("@").append((dir / "n.json").string()))["backend"]["failure_rate"] == 0.3);
   CHECK_THROWS_WITH_AS(apply_override(doc, "/kubernetes", "@/nonexistent.json", "f.json"),
                        "f.json: --set /kubernetes=@/nonexistent.json: cannot read /nonexistent.json", ConfigError);
   std::ofstream(dir / "bad.json") << "{";
   try {
-    apply_override(doc, "/kubernetes", "@" + (dir / "bad.json").string());
+    apply_override(doc, "/kubernetes", std::string("@").append((dir / "bad.json").string()));
     FAIL("no error");
   } catch (const ConfigError& e) {
     CHECK(std::string(e.what()).rfind((dir / "bad.json").string() + ": line 1, column 2", 0) == 0);
