@@ -21,7 +21,7 @@ namespace chaoslab::app {
 namespace {
 
 // The tune library stops at tune.json; the page for people is the report library's.
-int write_tune_report(const TuneOptions& o) {
+int write_tune_report(const tune::TuneOptions& o) {
   const std::filesystem::path out(o.out);
   try {
     report::write_report(report::build_report({out.string()}, "chaoslab tune: " + o.scenario), (out / "report.html").string());
@@ -50,7 +50,7 @@ CLI::Validator number_in(double lo, double hi, bool whole, const std::string& wh
 }  // namespace
 
 void add_tune(CLI::App& app, int& exit_code) {
-  auto o = std::make_shared<TuneOptions>();
+  auto o = std::make_shared<tune::TuneOptions>();
   auto sets = std::make_shared<std::vector<std::string>>();
   auto min_avail = std::make_shared<double>(NAN);
   auto max_loss = std::make_shared<double>(NAN);
@@ -96,14 +96,14 @@ void add_tune(CLI::App& app, int& exit_code) {
   sub->callback([o, sets, min_avail, max_loss, max_load, max_trials, quiet, &exit_code] {
     o->sets.clear();
     for (const auto& s : *sets) o->sets.push_back(sim::split_override(s));
-    o->limits = TuneLimits{};
+    o->limits = tune::TuneLimits{};
     if (!std::isnan(*min_avail)) o->limits.min_availability = *min_avail / 100;
     if (!std::isnan(*max_loss)) o->limits.max_availability_loss = *max_loss / 100;
     if (!std::isnan(*max_load)) o->limits.max_load = *max_load;
     if (!std::isnan(*max_trials)) o->limits.max_failed_trials = *max_trials;
     o->progress = !*quiet && ::isatty(STDERR_FILENO) == 1;
     const sim::OutputDirLock lock(o->out);
-    exit_code = run_tune(*o);
+    exit_code = tune::run_tune(*o);
     // Without a recommendation (exit 1) the evidence is still worth a page, when tune.json exists.
     if (exit_code == kExitOk || (exit_code == kExitCheckFailed && std::filesystem::exists(std::filesystem::path(o->out) / "tune.json"))) {
       const int r = write_tune_report(*o);

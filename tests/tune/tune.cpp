@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-using namespace chaoslab::app;
+using namespace chaoslab::tune;
 
 namespace {
 

@@ -18,7 +18,7 @@
 #include "sim/sweep_stats.hpp"
 #include "tune_metrics.hpp"
 
-namespace chaoslab::app {
+namespace chaoslab::tune {
 
 using nlohmann::json;
 using sim::format_number;
@@ -732,4 +732,4 @@ int run_tune(const TuneOptions& opt) {
   return dec.exit_code;
 }
 
-}  // namespace chaoslab::app
+}  // namespace chaoslab::tune

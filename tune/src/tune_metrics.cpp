@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace chaoslab::app {
+namespace chaoslab::tune {
 
 using nlohmann::json;
 
@@ -103,4 +103,4 @@ sim::RunExtensionFactory incident_window_factory(Duration window) {
   return [window] { return std::make_unique<IncidentWindow>(window); };
 }
 
-}  // namespace chaoslab::app
+}  // namespace chaoslab::tune

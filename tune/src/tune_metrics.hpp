@@ -13,7 +13,7 @@
 #include "policies/time.hpp"
 #include "sim/sweep_sim.hpp"
 
-namespace chaoslab::app {
+namespace chaoslab::tune {
 
 class IncidentWindow final : public sim::RunExtension {
  public:
@@ -58,4 +58,4 @@ class IncidentWindow final : public sim::RunExtension {
 
 sim::RunExtensionFactory incident_window_factory(Duration window);
 
-}  // namespace chaoslab::app
+}  // namespace chaoslab::tune

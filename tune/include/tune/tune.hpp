@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace chaoslab::app {
+namespace chaoslab::tune {
 
 // What the user asks of the recommendation. Availability is a fraction (0.99 = 99%).
 struct TuneLimits {
@@ -110,4 +110,4 @@ std::vector<std::pair<std::string, nlohmann::json>> backoff_candidates();
 // 1 without one. (OUT/report.html is written by the caller: app/cmd_tune.cpp.)
 int run_tune(const TuneOptions& options);
 
-}  // namespace chaoslab::app
+}  // namespace chaoslab::tune
