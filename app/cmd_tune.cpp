@@ -69,6 +69,15 @@ void add_tune(CLI::App& app, int& exit_code) {
   sub->add_option("--pointer", o->pointer,
                   "put the cool-down at this JSON pointer only (default: the value every client runs with)");
   sub->add_flag("--backoff", o->backoff, "also try the built-in retry backoff candidates (docs/tuning.md)");
+  sub->add_option("--knob", o->knobs,
+                  "also tune this JSON pointer over these values, repeatable: --knob /policies/breaker/fail_max=3,5,8")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  sub->add_option("--search", o->search,
+                  "grid: every candidate runs every seed; adaptive: a race that drops candidates clearly out (default: "
+                  "adaptive with more than one knob)")
+      ->check(CLI::IsMember({"grid", "adaptive"}));
   sub->add_option("--min-availability", *min_avail, "SLO: availability over the incident, percent (e.g. 95)")
       ->check(number_in(0, 100, false, "a percentage from 0 to 100"));
   sub->add_option("--max-availability-loss", *max_loss,
@@ -92,7 +101,10 @@ void add_tune(CLI::App& app, int& exit_code) {
   sub->add_flag("--resume", o->resume, "complete an interrupted tune in --out (after Ctrl-C, a crash or a kill)");
   add_quiet_flag(sub, *quiet);
   add_examples(sub, {"chaoslab tune scenarios/lab3-chaos.json --set /duration_s=180 --seeds 50 -o out/tune",
-                     "chaoslab tune --set /duration_s=100 scenarios/lab3-chaos.json --cooldowns 1,5,30 --seeds 20 -o out/tune-quick -q"});
+                     "chaoslab tune --set /duration_s=100 scenarios/lab3-chaos.json --cooldowns 1,5,30 --seeds 20 -o out/tune-quick -q",
+                     "chaoslab tune scenarios/lab3-chaos.json --set /duration_s=100 --cooldowns 0.5,2,8 --knob "
+                     "/policies/breaker/fail_max=2,5 --knob '/policies/retry/stop={\"stop_after_attempt\":2},{\"stop_after_attempt\":3}' "
+                     "--seeds 40 -o out/tune-knobs -q"});
   sub->callback([o, sets, min_avail, max_loss, max_load, max_trials, quiet, &exit_code] {
     o->sets.clear();
     for (const auto& s : *sets) o->sets.push_back(sim::split_override(s));

@@ -33,7 +33,8 @@ ReportInputKind classify_report_input(const std::string& path) {
   const auto st = fs::status(path, ec);
   if (ec || !fs::exists(st)) throw ConfigError(path + ": no such file or directory");
   if (fs::is_directory(st)) {
-    if (fs::exists(fs::path(path) / "runs.jsonl")) return ReportInputKind::sweep_dir;
+    // An adaptive tune keeps its runs in DIR/race/round-N: tune.json alone makes the page.
+    if (fs::exists(fs::path(path) / "runs.jsonl") || fs::exists(fs::path(path) / "tune.json")) return ReportInputKind::sweep_dir;
     if (fs::exists(fs::path(path) / "trace.jsonl")) return ReportInputKind::live_dir;
     throw ConfigError(path + ": a directory without runs.jsonl or trace.jsonl (expected the --out directory of "
                              "`chaoslab sweep`, `chaoslab tune` or `chaoslab live`)");

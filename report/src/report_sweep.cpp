@@ -371,6 +371,7 @@ ReportTable points_table(const SweepInfo& info, const sim::SweepStats& st) {
 void add_sweep_sections(ReportPage& page, const std::string& dir_text) {
   const fs::path dir(dir_text);
   if (fs::exists(dir / "tune.json")) add_tune_sections(page, dir_text);
+  if (!fs::exists(dir / "runs.jsonl")) return;  // an adaptive tune: no single sweep to show
   const SweepInfo info = read_info(dir);
   const sim::SweepStats st = sim::summarize_sweep(dir);
 

@@ -25,11 +25,17 @@ std::string num_cell(const json& e, const char* unit = "") {
   return format_number(e["mean"].get<double>(), 3) + unit;
 }
 
-std::string cand_label(const json& c) {
-  std::string s = format_number(c["cooldown_s"].get<double>(), 4) + " s";
+// The candidate apart from its cool-down: backoff and --knob values ("" when only the cool-down is tuned).
+std::string others_label(const json& c) {
+  std::string s;
   if (c.contains("backoff")) s += " / " + c["backoff"].get<std::string>();
+  if (c.contains("knobs"))
+    for (const auto& [ptr, v] : c["knobs"].items())
+      s += " / " + ptr.substr(ptr.rfind('/') + 1) + " " + (v.is_string() ? v.get<std::string>() : v.dump());
   return s;
 }
+
+std::string cand_label(const json& c) { return format_number(c["cooldown_s"].get<double>(), 4) + " s" + others_label(c); }
 
 std::string join(const json& a, const char* sep) {
   std::string s;
@@ -64,11 +70,27 @@ void add_tune_sections(ReportPage& page, const std::string& dir) {
               "availability (the breaker stays OPEN on a healthy backend).");
   s.paragraph((rec.is_object() ? "Why: " : "") + t["reason"].get<std::string>());
   if (rec.is_object()) s.paragraph("Apply with: " + rec["apply"].get<std::string>());
+  const bool adaptive = t.contains("search") && t["search"]["method"] == "adaptive";
+  if (adaptive) {
+    const json& se = t["search"];
+    std::string rounds;
+    for (const auto& r : se["rounds"])
+      rounds += (rounds.empty() ? "" : "; ") + std::to_string(r["candidates"].get<int>()) + " candidates ran to " +
+                std::to_string(r["seeds"].get<int>()) + " seeds" +
+                (r["eliminated"].get<int>() ? ", " + std::to_string(r["eliminated"].get<int>()) + " dropped" : "");
+    s.paragraph("Adaptive search: " + std::to_string(se["runs"].get<std::size_t>()) + " runs instead of the full grid's " +
+                std::to_string(se["grid_runs"].get<std::size_t>()) + " (" + std::to_string(se["grid_candidates"].get<int>()) +
+                " candidates). Every candidate still in the race ran the same seeds; after each round a candidate was dropped "
+                "only when it was clearly out (availability clearly below the floor against the leader, a limit clearly "
+                "broken, clearly more attempts than a candidate clearly inside the floor, or the same runs as a gentler one). "
+                "Rounds: " + rounds + ". The table's \"seeds run\" column shows how far each candidate got.");
+  }
 
   ReportTable table;
   table.caption = "Candidates in rank order. Candidates with identical runs on every seed are merged into the gentlest.";
   table.header = {"rank", "candidate", "availability over the incident [95% CI]", "attempts per run", "attempts, no endpoint",
                   "failed trials", "backend attempts/s", "OPEN on healthy (s)", "Pareto", "notes"};
+  if (adaptive) table.header.insert(table.header.begin() + 2, "seeds run");
   json points = json::array();
   int row = 0;
   for (const auto& c : t["candidates"]) {
@@ -82,6 +104,7 @@ void add_tune_sections(ReportPage& page, const std::string& dir) {
                           num_cell(c["attempts"]), num_cell(c["down_attempts"]), num_cell(c["failed_trials"]),
                           num_cell(c["backend_rps"]), num_cell(c["open_healthy_s"]), c["pareto"].get<bool>() ? "yes" : "",
                           notes});
+    if (adaptive) table.rows.back().insert(table.rows.back().begin() + 2, std::to_string(c["runs"].get<std::size_t>()));
     ++row;
     const double a = mean_of(c["availability"]);
     if (std::isnan(a)) continue;
@@ -92,14 +115,17 @@ void add_tune_sections(ReportPage& page, const std::string& dir) {
                       {"lo", round_to(c["availability"]["ci95_lo"].get<double>(), 6)},
                       {"hi", round_to(c["availability"]["ci95_hi"].get<double>(), 6)},
                       {"attempts", round_to(mean_of(c["attempts"]), 4)},
-                      {"group", chosen ? "recommended" : c["feasible"].get<bool>() ? "meets the constraints" : "fails one"},
-                      {"backoff", c.value("backoff", "")}});
+                      {"group", chosen                                           ? "recommended"
+                                : c["feasible"].get<bool>()                      ? "meets the constraints"
+                                : c.contains("eliminated") && !c["eliminated"].is_null() ? "dropped by the search"
+                                                                                 : "fails one"},
+                      {"backoff", others_label(c)}});
   }
   if (rec.is_object()) table.highlight_rows = {0};
 
   const json group_color = {{"field", "group"}, {"type", "nominal"}, {"title", nullptr},
-                            {"scale", {{"domain", json::array({"recommended", "meets the constraints", "fails one"})},
-                                       {"range", json::array({"#d62828", "#2f6f9f", "#adb5bd"})}}}};
+                            {"scale", {{"domain", json::array({"recommended", "meets the constraints", "fails one", "dropped by the search"})},
+                                       {"range", json::array({"#d62828", "#2f6f9f", "#adb5bd", "#e9c46a"})}}}};
   const json tooltip = json::array({{{"field", "candidate"}},
                                     {{"field", "availability"}, {"title", "availability"}, {"format", ".1%"}},
                                     {{"field", "attempts"}, {"title", "attempts per run"}}});

@@ -16,6 +16,8 @@
 #include "sim/sweep_sim.hpp"
 #include "sim/sweep_spec.hpp"
 #include "sim/sweep_stats.hpp"
+#include "tune/knobs.hpp"
+#include "tune/race.hpp"
 #include "tune_metrics.hpp"
 
 namespace chaoslab::tune {
@@ -118,12 +120,26 @@ Estimate paired_difference(const std::vector<double>& a, const std::vector<doubl
 }  // namespace
 
 std::string candidate_label(const Candidate& c) {
-  return secs(c.cooldown_s) + (c.backoff.empty() ? "" : " / " + c.backoff);
+  std::string s = secs(c.cooldown_s) + (c.backoff.empty() ? "" : " / " + c.backoff);
+  for (const auto& [name, value] : c.knobs) s += " / " + name + " " + value;
+  return s;
 }
 
 bool gentler(const Candidate& a, const Candidate& b) {
   if (a.cooldown_s != b.cooldown_s) return a.cooldown_s > b.cooldown_s;
-  return backoff_index(a.backoff) < backoff_index(b.backoff);
+  if (a.backoff != b.backoff) return backoff_index(a.backoff) < backoff_index(b.backoff);
+  return a.knob_gentleness < b.knob_gentleness;
+}
+
+void summarize(Candidate& c) {
+  c.availability = bootstrap_mean(c.runs.availability);
+  c.attempts = t_mean(c.runs.attempts);
+  c.down_attempts = t_mean(c.runs.down_attempts);
+  c.failed_trials = t_mean(c.runs.failed_trials);
+  c.backend_rps = t_mean(c.runs.backend_rps);
+  c.open_healthy_s = t_mean(c.runs.open_healthy_s);
+  c.rejected_healthy = t_mean(c.runs.rejected_healthy);
+  c.never_recovered = static_cast<std::size_t>(std::count(c.runs.recovered.begin(), c.runs.recovered.end(), false));
 }
 
 Estimate bootstrap_mean(const std::vector<double>& v) {
@@ -153,24 +169,22 @@ Estimate bootstrap_mean(const std::vector<double>& v) {
 
 Decision decide(std::vector<Candidate> cs, const TuneLimits& lim, double run_after_fault_s) {
   Decision d;
+  std::size_t given = 0;
+  for (const auto& c : cs) given += 1 + c.same_as.size();
   // Canonical order, gentlest first, so the answer does not depend on the order given.
   std::sort(cs.begin(), cs.end(), gentler);
   // Merge candidates whose runs are identical on every seed into the gentlest of them.
   std::vector<Candidate> merged;
   for (auto& c : cs) {
     auto same = std::find_if(merged.begin(), merged.end(), [&](const Candidate& m) { return same_runs(m.runs, c.runs); });
-    if (same != merged.end()) same->same_as.push_back(candidate_label(c));
+    if (same != merged.end()) {
+      same->same_as.push_back(candidate_label(c));
+      same->same_as.insert(same->same_as.end(), c.same_as.begin(), c.same_as.end());
+    }
     else merged.push_back(std::move(c));
   }
   for (auto& c : merged) {
-    c.availability = bootstrap_mean(c.runs.availability);
-    c.attempts = t_mean(c.runs.attempts);
-    c.down_attempts = t_mean(c.runs.down_attempts);
-    c.failed_trials = t_mean(c.runs.failed_trials);
-    c.backend_rps = t_mean(c.runs.backend_rps);
-    c.open_healthy_s = t_mean(c.runs.open_healthy_s);
-    c.rejected_healthy = t_mean(c.runs.rejected_healthy);
-    c.never_recovered = static_cast<std::size_t>(std::count(c.runs.recovered.begin(), c.runs.recovered.end(), false));
+    summarize(c);
     c.beyond_run = c.cooldown_s >= run_after_fault_s;
   }
   // Runs that never recovered (no ok call after the backend was back, before the run ended) count
@@ -189,11 +203,11 @@ Decision decide(std::vector<Candidate> cs, const TuneLimits& lim, double run_aft
   };
   auto eligible = [&](const Candidate& c) { return !more_unrecovered(c) && !c.beyond_run && c.availability.n > 0; };
 
-  if (merged.size() == 1 && cs.size() > 1) {
+  if (merged.size() == 1 && given > 1) {
     d.candidates = std::move(merged);
     d.candidates[0].rank = 1;
     d.exit_code = 1;
-    d.reason = "No recommendation: all " + std::to_string(cs.size()) +
+    d.reason = "No recommendation: all " + std::to_string(given) +
                " candidates gave identical runs on every seed, so the knob changes nothing in this scenario.";
     return d;
   }
@@ -446,34 +460,30 @@ std::string shell_quote(const std::string& s) {
   return q + "'";
 }
 
-// Per-run values of every point, from runs.jsonl (runs are in point order, seeds in order).
-std::vector<Candidate> read_candidates(const fs::path& dir, bool backoff) {
-  std::vector<Candidate> cs;
+// Appends one run's "tune" values to a candidate.
+void append_run(Candidate& c, const json& t) {
+  auto value = [&](const char* k) { return t.contains(k) && t[k].is_number() ? t[k].get<double>() : kNaN; };
+  c.runs.availability.push_back(value("availability"));
+  c.runs.attempts.push_back(value("attempts"));
+  c.runs.down_attempts.push_back(value("down_attempts"));
+  c.runs.failed_trials.push_back(value("failed_trials"));
+  c.runs.backend_rps.push_back(value("backend_rps"));
+  c.runs.open_healthy_s.push_back(value("open_healthy_s"));
+  c.runs.rejected_healthy.push_back(value("rejected_healthy"));
+  c.runs.recovered.push_back(value("recovered") == 1);
+}
+
+// Calls f(point, params, tune values) for every line of DIR/runs.jsonl (point order, seeds in order).
+template <class F>
+void read_runs(const fs::path& dir, F&& f) {
   std::ifstream in(dir / "runs.jsonl");
   if (!in) throw sim::SweepIoError("cannot read " + (dir / "runs.jsonl").string());
   std::string line;
-  auto value = [](const json& t, const char* k) { return t.contains(k) && t[k].is_number() ? t[k].get<double>() : kNaN; };
   while (std::getline(in, line)) {
     if (line.empty()) continue;
     const json r = json::parse(line);
-    const auto point = r.at("point").get<std::size_t>();
-    if (cs.size() <= point) cs.resize(point + 1);
-    Candidate& c = cs[point];
-    c.point = point;
-    const json& params = r.at("params");
-    c.cooldown_s = std::strtod(params.at("cooldown_s").get<std::string>().c_str(), nullptr);
-    if (backoff) c.backoff = params.at("backoff").get<std::string>();
-    const json& t = r.at("summary").at("tune");
-    c.runs.availability.push_back(value(t, "availability"));
-    c.runs.attempts.push_back(value(t, "attempts"));
-    c.runs.down_attempts.push_back(value(t, "down_attempts"));
-    c.runs.failed_trials.push_back(value(t, "failed_trials"));
-    c.runs.backend_rps.push_back(value(t, "backend_rps"));
-    c.runs.open_healthy_s.push_back(value(t, "open_healthy_s"));
-    c.runs.rejected_healthy.push_back(value(t, "rejected_healthy"));
-    c.runs.recovered.push_back(value(t, "recovered") == 1);
+    f(r.at("point").get<std::size_t>(), r.at("params"), r.at("summary").at("tune"));
   }
-  return cs;
 }
 
 }  // namespace
@@ -513,22 +523,103 @@ int run_tune(const TuneOptions& opt) {
   std::sort(cooldowns.begin(), cooldowns.end());
   cooldowns.erase(std::unique(cooldowns.begin(), cooldowns.end()), cooldowns.end());
   const fs::path out(opt.out);
-  // One sweep over cool-downs (x backoffs) into `dir`: the candidates with their per-run values.
-  auto sweep = [&](const fs::path& dir, const std::vector<double>& cds, const std::vector<std::string>& backoffs,
-                   bool announce) -> std::optional<std::vector<Candidate>> {
-    json cooldown_profiles = json::array();
-    for (double v : cds) {
-      json set = json::object();
-      for (const auto& p : pointers) set[p] = v;
-      cooldown_profiles.push_back({{"name", format_number(v, 9)}, {"set", set}});
+
+  // The knobs: the cool-down, the backoff (--backoff), then every --knob; each value checked
+  // against the scenario before any run, the error naming the pointer and the value.
+  std::vector<Knob> knobs;
+  for (const auto& text : opt.knobs) {
+    Knob k = parse_knob(text);
+    if (k.pointer.size() >= 22 && k.pointer.substr(k.pointer.size() - 22) == "/breaker/reset_timeout")
+      throw ConfigError("--knob " + text + ": the cool-down is always tuned: give its candidates with --cooldowns");
+    if (opt.backoff && k.pointer == "/policies/retry/wait")
+      throw ConfigError("--knob " + text + ": --backoff already tunes /policies/retry/wait");
+    for (const auto& other : knobs)
+      if (other.pointer == k.pointer) throw ConfigError("--knob " + text + ": " + k.pointer + " is given twice");
+    for (std::size_t i = 0; i < k.values.size(); ++i) {
+      json trial = doc;
+      for (const auto& p : effective_pointers(doc, k.pointer)) sim::set_pointer(trial, p, k.values[i], "--knob " + k.pointer);
+      try {
+        (void)sim::load_scenario(trial, opt.scenario);
+      } catch (const ConfigError& e) {
+        throw ConfigError("--knob " + k.pointer + ": the value " + k.labels[i] + " does not make a valid scenario: " + e.what());
+      }
     }
-    json axes = json::array({{{"name", "cooldown_s"}, {"profiles", cooldown_profiles}}});
-    if (!backoffs.empty()) {
+    knobs.push_back(std::move(k));
+  }
+  std::vector<std::string> all_backoffs;
+  if (opt.backoff)
+    for (const auto& b : backoff_candidates()) all_backoffs.push_back(b.first);
+
+  // Every candidate of the full grid (the cool-down varies slowest, as the sweep's points do),
+  // with the overrides that make it.
+  std::vector<Candidate> grid;
+  std::vector<std::vector<std::pair<std::string, json>>> grid_sets;
+  {
+    std::vector<std::size_t> level(2 + knobs.size(), 0);
+    std::vector<std::size_t> levels = {cooldowns.size(), std::max<std::size_t>(1, all_backoffs.size())};
+    for (const auto& k : knobs) levels.push_back(k.values.size());
+    while (true) {
+      Candidate c;
+      std::vector<std::pair<std::string, json>> set;
+      c.point = grid.size();
+      c.cooldown_s = cooldowns[level[0]];
+      for (const auto& p : pointers) set.emplace_back(p, c.cooldown_s);
+      if (!all_backoffs.empty()) {
+        c.backoff = all_backoffs[level[1]];
+        set.emplace_back("/policies/retry/wait", backoff_candidates()[level[1]].second);
+      }
+      for (std::size_t k = 0; k < knobs.size(); ++k) {
+        c.knobs.emplace_back(knobs[k].name, knobs[k].labels[level[2 + k]]);
+        c.knob_gentleness.push_back(static_cast<int>(level[2 + k]));
+        for (const auto& p : effective_pointers(doc, knobs[k].pointer)) set.emplace_back(p, knobs[k].values[level[2 + k]]);
+      }
+      grid.push_back(std::move(c));
+      grid_sets.push_back(std::move(set));
+      std::size_t i = levels.size();
+      while (i > 0 && ++level[i - 1] == levels[i - 1]) level[--i] = 0;
+      if (i == 0) break;
+    }
+  }
+  const std::size_t grid_size = grid.size();
+  const bool adaptive = opt.search == "adaptive" || (opt.search.empty() && (!all_backoffs.empty() || !knobs.empty()));
+  const std::size_t seeds = static_cast<std::size_t>(opt.seeds);
+
+  // Runs `which` (grid indices) on seeds [first, first + count) into `dir`, appending to `into`.
+  // As a grid (axes per knob, for a readable sweep.json and summary.csv) or as a list of named
+  // candidates (the race's rounds, the ConfigMap's check).
+  auto run_points = [&](const fs::path& dir, const std::vector<std::size_t>& which, std::size_t first, std::size_t count,
+                        bool as_grid, std::vector<Candidate*> into) -> bool {
+    json axes = json::array();
+    if (as_grid) {
+      json cooldown_profiles = json::array();
+      for (double v : cooldowns) {
+        json set = json::object();
+        for (const auto& p : pointers) set[p] = v;
+        cooldown_profiles.push_back({{"name", format_number(v, 9)}, {"set", set}});
+      }
+      axes.push_back({{"name", "cooldown_s"}, {"profiles", cooldown_profiles}});
+      if (!all_backoffs.empty()) {
+        json profiles = json::array();
+        for (const auto& [name, wait] : backoff_candidates()) profiles.push_back({{"name", name}, {"set", {{"/policies/retry/wait", wait}}}});
+        axes.push_back({{"name", "backoff"}, {"profiles", profiles}});
+      }
+      for (const auto& k : knobs) {
+        json profiles = json::array();
+        for (std::size_t i = 0; i < k.values.size(); ++i) {
+          json set = json::object();
+          for (const auto& p : effective_pointers(doc, k.pointer)) set[p] = k.values[i];
+          profiles.push_back({{"name", k.labels[i]}, {"set", set}});
+        }
+        axes.push_back({{"name", k.pointer}, {"profiles", profiles}});
+      }
+    } else {
       json profiles = json::array();
-      for (const auto& [name, wait] : backoff_candidates())
-        if (std::find(backoffs.begin(), backoffs.end(), name) != backoffs.end())
-          profiles.push_back({{"name", name}, {"set", {{"/policies/retry/wait", wait}}}});
-      axes.push_back({{"name", "backoff"}, {"profiles", profiles}});
+      for (std::size_t w : which) {
+        json set = json::object();
+        for (const auto& [p, v] : grid_sets[w]) set[p] = v;
+        profiles.push_back({{"name", candidate_label(grid[w])}, {"set", set}});
+      }
+      axes.push_back({{"name", "candidate"}, {"profiles", profiles}});
     }
     std::error_code ec;
     fs::create_directories(dir, ec);
@@ -536,36 +627,69 @@ int run_tune(const TuneOptions& opt) {
       throw sim::SweepIoError("cannot create the output directory " + dir.string() + ": " +
                               (ec ? ec.message() : std::string("a file is in the way")));
     // Relative paths inside the scenario (manifests, experiment) stay relative to the original.
-    sim::SweepSpec spec = sim::parse_sweep(
-        {{"scenario", fs::absolute(opt.scenario).string()}, {"axes", axes}, {"seeds", {{"count", opt.seeds}, {"first", 1}}}},
-        "chaoslab tune", fs::current_path());
+    sim::SweepSpec spec = sim::parse_sweep({{"scenario", fs::absolute(opt.scenario).string()},
+                                            {"axes", axes},
+                                            {"seeds", {{"count", count}, {"first", first + 1}}}},
+                                           "chaoslab tune", fs::current_path());
     spec.scenario = doc;
     sim::validate_sweep(spec);
-    if (announce) {
-      std::printf("tune: %s: %zu cool-downs%s x %d seeds, over the incident: from the fault to %s after a ready endpoint is "
-                  "back\n",
-                  opt.scenario.c_str(), cds.size(),
-                  backoffs.empty() ? "" : (" x " + std::to_string(backoffs.size()) + " backoffs").c_str(), opt.seeds,
-                  secs(opt.window_s).c_str());
-      std::fflush(stdout);
-    }
     sim::SweepOptions so;
     so.out_dir = dir;
     so.jobs = opt.jobs;
     so.resume = opt.resume;
     so.progress = opt.progress;
     const auto model = sim::make_scenario_model(spec, "tune", incident_window_factory(from_seconds(opt.window_s)));
-    sim::SweepResult sr;
-    if (sim::run_sweep_reporting(spec, *model, so, &sr) != kExitOk) return std::nullopt;
-    return read_candidates(dir, !backoffs.empty());
+    if (sim::run_sweep_reporting(spec, *model, so, nullptr) != kExitOk) return false;
+    read_runs(dir, [&](std::size_t point, const json&, const json& t) { append_run(*into.at(point), t); });
+    return true;
   };
-  std::vector<std::string> all_backoffs;
-  if (opt.backoff)
-    for (const auto& b : backoff_candidates()) all_backoffs.push_back(b.first);
-  const auto swept = sweep(out, cooldowns, all_backoffs, true);
-  if (!swept) return kExitIoError;
 
-  const Decision dec = decide(*swept, opt.limits, run_after_fault);
+  std::string knob_text;
+  for (const auto& k : knobs) knob_text += " x " + std::to_string(k.values.size()) + " " + k.name;
+  std::printf("tune: %s: %zu cool-downs%s%s x %s%d seeds%s, over the incident: from the fault to %s after a ready endpoint is "
+              "back\n",
+              opt.scenario.c_str(), cooldowns.size(),
+              all_backoffs.empty() ? "" : (" x " + std::to_string(all_backoffs.size()) + " backoffs").c_str(),
+              knob_text.c_str(), adaptive ? "up to " : "", opt.seeds,
+              adaptive ? (" (adaptive search; the full grid is " + std::to_string(grid_size * seeds) + " runs)").c_str() : "",
+              secs(opt.window_s).c_str());
+  std::fflush(stdout);
+
+  std::vector<Candidate> survivors, eliminated;
+  std::vector<RaceRound> rounds;
+  std::size_t runs_used = 0;
+  if (!adaptive) {
+    std::vector<std::size_t> all(grid.size());
+    std::vector<Candidate*> into;
+    for (std::size_t i = 0; i < grid.size(); ++i) {
+      all[i] = i;
+      into.push_back(&grid[i]);
+    }
+    if (!run_points(out, all, 0, seeds, true, into)) return kExitIoError;
+    survivors = grid;
+    runs_used = grid.size() * seeds;
+  } else {
+    bool io_ok = true;
+    std::size_t round_no = 0;
+    RaceResult rr = race(grid, opt.limits, run_after_fault, seeds,
+                         [&](const std::vector<Candidate*>& alive, std::size_t first, std::size_t count) {
+                           if (!io_ok) return;
+                           std::vector<std::size_t> which;
+                           for (auto* c : alive) which.push_back(c->point);
+                           io_ok = run_points(out / "race" / ("round-" + std::to_string(++round_no)), which, first, count,
+                                              false, alive);
+                         });
+    if (!io_ok) return kExitIoError;
+    survivors = std::move(rr.survivors);
+    eliminated = std::move(rr.eliminated);
+    rounds = std::move(rr.rounds);
+    runs_used = rr.runs;
+  }
+
+  Decision dec = decide(survivors, opt.limits, run_after_fault);
+  // Candidates the search dropped rank after those it ran to the end, in the order they went.
+  std::stable_sort(eliminated.begin(), eliminated.end(),
+                   [](const Candidate& a, const Candidate& b) { return a.eliminated_after > b.eliminated_after; });
   std::string reason = dec.reason;
   if (!dec.recommended && dec.candidates.size() == 1) {
     if (!opt.pointer.empty()) {
@@ -576,6 +700,12 @@ int run_tune(const TuneOptions& opt) {
     }
   }
 
+  for (auto& c : eliminated) {
+    c.rank = static_cast<int>(dec.candidates.size() + 1);
+    c.violates = {"eliminated: " + c.eliminated};
+    dec.candidates.push_back(std::move(c));
+  }
+
   // The apply command: the user's --set flags, then the recommendation's.
   std::vector<std::string> rec_sets;
   const Candidate& rec = dec.candidates.front();
@@ -583,6 +713,9 @@ int run_tune(const TuneOptions& opt) {
     for (const auto& p : pointers) rec_sets.push_back(p + "=" + format_number(rec.cooldown_s, 9));
     for (const auto& [name, wait] : backoff_candidates())
       if (name == rec.backoff) rec_sets.push_back("/policies/retry/wait=" + wait.dump());
+    for (std::size_t k = 0; k < knobs.size(); ++k)
+      for (const auto& p : effective_pointers(doc, knobs[k].pointer))
+        rec_sets.push_back(p + "=" + knobs[k].values[static_cast<std::size_t>(rec.knob_gentleness[k])].dump());
   }
   std::string apply = "chaoslab run " + shell_quote(opt.scenario);
   for (const auto& [p, v] : opt.sets) apply += " --set " + shell_quote(p + "=" + v);
@@ -593,20 +726,33 @@ int run_tune(const TuneOptions& opt) {
   json configmap = nullptr;
   std::vector<std::string> configmap_lines;
   if (dec.recommended) {
+    json tuned_doc = doc;
+    for (const auto& st : rec_sets) {
+      const auto [p, v] = sim::split_override(st);
+      tuned_doc = sim::apply_override(std::move(tuned_doc), p, v, opt.scenario);
+    }
+    const std::string fail_max = format_number(sim::load_scenario(tuned_doc, opt.scenario).clients[0].config.breaker.fail_max, 9);
     const double whole = std::round(rec.cooldown_s);  // int() of a string: 0 is a valid reset_timeout
-    configmap = {{"CB_RESET_TIMEOUT", format_number(whole, 9)}, {"CB_FAIL_MAX", format_number(base.clients[0].config.breaker.fail_max, 9)}};
+    configmap = {{"CB_RESET_TIMEOUT", format_number(whole, 9)}, {"CB_FAIL_MAX", fail_max}};
     configmap_lines.push_back("CB_RESET_TIMEOUT: \"" + format_number(whole, 9) + "\"");
-    configmap_lines.push_back("CB_FAIL_MAX: \"" + format_number(base.clients[0].config.breaker.fail_max, 9) + "\"");
+    configmap_lines.push_back("CB_FAIL_MAX: \"" + fail_max + "\"");
     if (whole != rec.cooldown_s) {
       std::optional<Candidate> at_whole;
-      for (const auto& c : *swept)
-        if (c.cooldown_s == whole && c.backoff == rec.backoff) at_whole = c;
+      for (const auto& c : dec.candidates)
+        if (c.cooldown_s == whole && c.backoff == rec.backoff && c.knobs == rec.knobs && c.runs.recovered.size() == seeds)
+          at_whole = c;
       if (!at_whole) {
-        const auto extra = sweep(out / "configmap", {whole}, rec.backoff.empty() ? std::vector<std::string>{}
-                                                                                  : std::vector<std::string>{rec.backoff},
-                                 false);
-        if (!extra) return kExitIoError;
-        at_whole = extra->front();
+        Candidate extra = grid[rec.point];
+        extra.cooldown_s = whole;
+        extra.runs = RunValues{};
+        extra.point = grid.size();
+        auto set = grid_sets[rec.point];
+        for (auto& [p, v] : set)
+          if (std::find(pointers.begin(), pointers.end(), p) != pointers.end()) v = whole;
+        grid.push_back(extra);
+        grid_sets.push_back(set);
+        if (!run_points(out / "configmap", {extra.point}, 0, seeds, false, {&grid.back()})) return kExitIoError;
+        at_whole = grid.back();
       }
       const Estimate a = bootstrap_mean(at_whole->runs.availability);
       double attempts = 0;
@@ -641,6 +787,14 @@ int run_tune(const TuneOptions& opt) {
               {"violates", c.violates},
               {"pareto", c.pareto}};
     if (!c.backoff.empty()) j["backoff"] = c.backoff;
+    if (!knobs.empty()) {
+      json kv = json::object();
+      for (std::size_t k = 0; k < knobs.size(); ++k)
+        kv[knobs[k].pointer] = knobs[k].values[static_cast<std::size_t>(c.knob_gentleness[k])];
+      j["knobs"] = kv;
+    }
+    j["eliminated"] = c.eliminated.empty() ? json(nullptr)
+                                           : json{{"after_seeds", c.eliminated_after}, {"why", c.eliminated}};
     cands.push_back(j);
   }
   json limits = json::object();
@@ -654,6 +808,15 @@ int run_tune(const TuneOptions& opt) {
     if (!rec.backoff.empty()) recommendation["backoff"] = rec.backoff;
     recommendation["configmap"] = configmap;
   }
+  json knobs_json = json::array();
+  for (const auto& k : knobs) knobs_json.push_back({{"pointer", k.pointer}, {"values", k.values}});
+  json rounds_json = json::array();
+  for (const auto& r : rounds) rounds_json.push_back({{"seeds", r.seeds}, {"candidates", r.alive}, {"eliminated", r.dropped}});
+  const json search_json = {{"method", adaptive ? "adaptive" : "grid"},
+                            {"runs", runs_used},
+                            {"grid_candidates", grid_size},
+                            {"grid_runs", grid_size * seeds},
+                            {"rounds", rounds_json}};
   json user_sets = json::array();
   for (const auto& [p, v] : opt.sets) user_sets.push_back(p + "=" + v);
   const json tune = {{"format", "chaoslab-tune/2"},
@@ -669,6 +832,8 @@ int run_tune(const TuneOptions& opt) {
                                          {"outage_min_s", quantile(outage, 0)}, {"outage_max_s", quantile(outage, 1)}}},
                      {"run_after_fault_s", run_after_fault},
                      {"current_cooldown_s", current},
+                     {"knobs", knobs_json},
+                     {"search", search_json},
                      {"candidates", cands},
                      {"recommendation", recommendation},
                      {"reason", reason}};
@@ -684,10 +849,21 @@ int run_tune(const TuneOptions& opt) {
                (opt.limits.max_failed_trials ? " and failed trials <= " + format_number(*opt.limits.max_failed_trials, 3) : ""))
                   .c_str());
   const int bw = opt.backoff ? 12 : 0;
-  std::printf("%5s %10s %-*s %-24s %9s %8s %7s %8s %8s %6s %s\n", "rank", "cool-down", bw, opt.backoff ? "backoff" : "",
-              "availability [95% CI]", "attempts", "down", "failed", "backend", "open on", "pareto", "notes");
-  std::printf("%5s %10s %-*s %-24s %9s %8s %7s %8s %8s %6s\n", "", "", bw, "", "(incident)", "/run", "att.", "trials", "att/s",
-              "healthy", "");
+  // One column per --knob, as wide as its name or its widest value.
+  std::vector<int> kw;
+  std::string knob_head, knob_head2;
+  for (const auto& k : knobs) {
+    int w = static_cast<int>(k.name.size());
+    for (const auto& l : k.labels) w = std::max(w, static_cast<int>(l.size()));
+    kw.push_back(w);
+    knob_head += " " + k.name + std::string(static_cast<std::size_t>(w) - k.name.size(), ' ');
+    knob_head2 += std::string(static_cast<std::size_t>(w) + 1, ' ');
+  }
+  std::printf("%5s %10s %-*s%s %-24s %9s %8s %7s %8s %8s %6s%s %s\n", "rank", "cool-down", bw, opt.backoff ? "backoff" : "",
+              knob_head.c_str(), "availability [95% CI]", "attempts", "down", "failed", "backend", "open on", "pareto",
+              adaptive ? "  seeds" : "", "notes");
+  std::printf("%5s %10s %-*s%s %-24s %9s %8s %7s %8s %8s %6s%s\n", "", "", bw, "", knob_head2.c_str(), "(incident)", "/run",
+              "att.", "trials", "att/s", "healthy", "", adaptive ? "    run" : "");
   for (const auto& c : dec.candidates) {
     std::string notes;
     if (!c.same_as.empty()) {
@@ -699,17 +875,40 @@ int run_tune(const TuneOptions& opt) {
       notes += std::to_string(c.never_recovered) + " run(s) never recovered; ";
     for (const auto& v : c.violates) notes += v + "; ";
     if (notes.size() >= 2) notes.resize(notes.size() - 2);
-    std::printf("%4d%s %10s %-*s %-24s %9s %8s %7s %8s %8s %6s %s\n", c.rank,
-                dec.recommended && c.rank == 1 ? "*" : (c.feasible ? " " : "x"), secs(c.cooldown_s).c_str(), bw,
-                c.backoff.c_str(), pct(c.availability).c_str(), num(c.attempts).c_str(), num(c.down_attempts).c_str(),
-                num(c.failed_trials).c_str(), num(c.backend_rps).c_str(), num(c.open_healthy_s, " s").c_str(),
-                c.pareto ? "yes" : "", notes.c_str());
+    std::string knob_cells;
+    for (std::size_t k = 0; k < knobs.size(); ++k) {
+      const std::string& v = c.knobs[k].second;
+      knob_cells += " " + v + std::string(static_cast<std::size_t>(kw[k]) - std::min(v.size(), static_cast<std::size_t>(kw[k])), ' ');
+    }
+    const std::string seeds_cell = adaptive ? " " + std::string(6 - std::min<std::size_t>(6, std::to_string(c.runs.recovered.size()).size()), ' ') +
+                                                  std::to_string(c.runs.recovered.size())
+                                            : "";
+    std::printf("%4d%s %10s %-*s%s %-24s %9s %8s %7s %8s %8s %6s%s %s\n", c.rank,
+                dec.recommended && c.rank == 1 ? "*" : (!c.eliminated.empty() ? "-" : c.feasible ? " " : "x"),
+                secs(c.cooldown_s).c_str(), bw, c.backoff.c_str(), knob_cells.c_str(), pct(c.availability).c_str(),
+                num(c.attempts).c_str(), num(c.down_attempts).c_str(), num(c.failed_trials).c_str(), num(c.backend_rps).c_str(),
+                num(c.open_healthy_s, " s").c_str(), c.pareto ? "yes" : "", seeds_cell.c_str(), notes.c_str());
   }
-  std::printf("(* recommended, x fails a constraint; means over %d seeds; availability interval: bootstrap)\n\n", opt.seeds);
+  if (adaptive) {
+    std::printf("(* recommended, x fails a constraint, - eliminated by the adaptive search; means over the seeds each ran; "
+                "availability interval: bootstrap)\n");
+    std::string r_text;
+    for (const auto& r : rounds)
+      r_text += (r_text.empty() ? "" : ", ") + std::to_string(r.alive) + " candidates to " + std::to_string(r.seeds) + " seeds" +
+                (r.dropped ? " (" + std::to_string(r.dropped) + " out)" : "");
+    std::printf("search: adaptive, %zu runs against %zu for the full grid (%zu candidates x %d seeds), %s of it; rounds: %s\n\n",
+                runs_used, grid_size * seeds, grid_size, opt.seeds,
+                (format_number(100.0 * static_cast<double>(runs_used) / static_cast<double>(grid_size * seeds), 2) + "%").c_str(),
+                r_text.c_str());
+  } else {
+    std::printf("(* recommended, x fails a constraint; means over %d seeds; availability interval: bootstrap)\n\n", opt.seeds);
+  }
   if (dec.recommended) {
-    std::printf("recommendation: cool-down %s%s (now %s)\nwhy: %s\napply: %s\n", secs(rec.cooldown_s).c_str(),
-                rec.backoff.empty() ? "" : (" with backoff " + rec.backoff).c_str(), secs(current).c_str(), reason.c_str(),
-                apply.c_str());
+    std::string with;
+    for (const auto& [name, value] : rec.knobs) with += ", " + name + " " + value;
+    std::printf("recommendation: cool-down %s%s%s (now %s)\nwhy: %s\napply: %s\n", secs(rec.cooldown_s).c_str(),
+                rec.backoff.empty() ? "" : (" with backoff " + rec.backoff).c_str(), with.c_str(), secs(current).c_str(),
+                reason.c_str(), apply.c_str());
     std::printf("lab ConfigMap (k8s/configmap.yaml):\n");
     for (const auto& l : configmap_lines) std::printf("  %s\n", l.c_str());
     if (!rec.backoff.empty()) std::printf("  (the retry backoff is in the lab client's code, not in the ConfigMap)\n");

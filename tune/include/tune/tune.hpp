@@ -29,6 +29,8 @@ struct TuneOptions {
   std::vector<double> cooldowns;  // empty: derived from the pilot's restart timing
   std::string pointer;            // "" = the effective cool-down of every client
   bool backoff = false;           // also try the built-in retry backoff candidates
+  std::vector<std::string> knobs;  // --knob /pointer=v1,v2,...: more knobs tuned together
+  std::string search;              // "grid", "adaptive"; "": adaptive with more than one knob
   int seeds = 200;
   int pilot_seeds = 40;
   double window_s = 60;
@@ -56,7 +58,14 @@ struct Candidate {
   std::size_t point = 0;
   double cooldown_s = 0;
   std::string backoff;  // "" without --backoff
+  // The --knob values, in --knob order: (name, value as text), and each value's place in its
+  // knob's gentleness order (0 = gentlest; knobs.hpp).
+  std::vector<std::pair<std::string, std::string>> knobs;
+  std::vector<int> knob_gentleness;
   RunValues runs;
+  // Set by the adaptive search (race.hpp) when it dropped this candidate: why, after how many seeds.
+  std::string eliminated;
+  std::size_t eliminated_after = 0;
   // Filled by decide():
   Estimate availability, attempts, down_attempts, failed_trials, backend_rps, open_healthy_s, rejected_healthy;
   std::size_t never_recovered = 0;      // runs where no call succeeded after the backend was back
@@ -81,8 +90,12 @@ struct Decision {
 // Label of a candidate: "0.5 s", "0.5 s / none".
 std::string candidate_label(const Candidate& c);
 
-// Gentler first: the longer cool-down, then the gentler backoff (backoff_candidates() order).
+// Gentler first: the longer cool-down, then the gentler backoff (backoff_candidates() order),
+// then each --knob's gentler value in --knob order.
 bool gentler(const Candidate& a, const Candidate& b);
+
+// Fills a candidate's estimates (availability, attempts, ...) and never_recovered from its runs.
+void summarize(Candidate& c);
 
 // A percentile-bootstrap 95% interval of the mean of `v` (NaNs skipped), inside [min, max] of the
 // data; deterministic (fixed seed). Used for availability so its interval stays inside [0, 1].
@@ -92,7 +105,8 @@ Estimate bootstrap_mean(const std::vector<double>& v);
 // never-recovered runs and cool-downs longer than the run after the others, set the availability
 // floor max(min_availability, best - max_availability_loss), and recommend the candidate meeting
 // every constraint that sends the fewest attempts in the incident (exact ties: the gentler).
-// run_after_fault_s: how long the run lasts after the fault (for beyond_run).
+// Candidates already merged (same_as filled by the adaptive search) count as given: when all of
+// them are one, the knob changes nothing. run_after_fault_s: how long the run lasts after the fault (for beyond_run).
 Decision decide(std::vector<Candidate> candidates, const TuneLimits& limits, double run_after_fault_s);
 
 // Cool-downs to try given the outage (seconds until a ready endpoint is back) seen in the pilot
