@@ -123,7 +123,7 @@ TEST_CASE("tune: the cool-down every client runs with, or no answer when the kno
   // Three replicas: no outage, nothing to tune against.
   const auto three = run_chaoslab(tune_args({"--set", "/kubernetes/replicas=3"}, s / "three"), s.dir);
   CHECK(three.exit_code == 1);
-  CHECK(three.out.find("no recommendation: there is no outage: a ready endpoint existed throughout all 40 pilot runs") == 0);
+  CHECK(three.out.find("no recommendation: there is no outage: a ready endpoint existed throughout all 100 pilot runs") == 0);
 
   // A client without a breaker: refused, naming it.
   const auto nb = run_chaoslab(tune_args({"--set", "/clients/-={\"profile\": \"lab3\", \"breaker_enabled\": false}"}, s / "nb"),
@@ -153,4 +153,78 @@ TEST_CASE("tune: a scenario without chaos is exit 2 with the reason") {
   const auto bad = run_chaoslab({"tune", scenario, "--seeds", "0"}, s.dir);
   CHECK(bad.exit_code == 2);
   CHECK(bad.err == "chaoslab: error: tune: --seeds: \"0\": must be from 2 to 10000000 (see `chaoslab help tune`)\n");
+}
+
+TEST_CASE("tune: three knobs, the adaptive search reaches the full grid's recommendation with at most a fifth of its runs") {
+  ScratchDir s("tune-knobs");
+  // Image-pull restarts on a healthy backend (docs/tuning.md's second case): a real trade-off.
+  auto args = [&](const std::string& search, const std::filesystem::path& out, const std::string& jobs) {
+    return std::vector<std::string>{"tune", kScenario, "-q", "-j", jobs, "-o", out.string(), "--search", search,
+                                    "--set", "/duration_s=150", "--set", "/backend/failure_rate=0", "--set",
+                                    "/backend/slow_rate=0", "--set",
+                                    R"(/kubernetes/container_start_s={"type":"lognormal","median":15,"sigma":0.5})",
+                                    "--cooldowns", "0.5,1,2,5,10", "--knob", "/policies/breaker/fail_max=2,3,5", "--knob",
+                                    R"(/policies/retry/stop={"stop_after_attempt":1},{"stop_after_attempt":2},{"stop_after_attempt":3})",
+                                    "--seeds", "100"};
+  };
+  const auto grid = run_chaoslab(args("grid", s / "grid", "2"), s.dir);
+  const auto race = run_chaoslab(args("adaptive", s / "race", "2"), s.dir);
+  REQUIRE(grid.exit_code == 0);
+  REQUIRE(race.exit_code == 0);
+  const json g = json::parse(slurp(s / "grid/tune.json"));
+  const json r = json::parse(slurp(s / "race/tune.json"));
+  CHECK(g["search"]["method"] == "grid");
+  CHECK(g["search"]["runs"] == 4500);
+  CHECK(r["search"]["method"] == "adaptive");
+  CHECK(r["search"]["grid_candidates"] == 45);
+  CHECK(r["search"]["grid_runs"] == 4500);
+  // The same recommendation: every knob's value, the apply command, the tuned scenario.
+  CHECK(r["recommendation"]["cooldown_s"] == g["recommendation"]["cooldown_s"]);
+  CHECK(r["candidates"][0]["knobs"] == g["candidates"][0]["knobs"]);
+  CHECK(r["recommendation"]["set"] == g["recommendation"]["set"]);
+  CHECK(slurp(s / "race/scenario.json") == slurp(s / "grid/scenario.json"));
+  // At most a fifth of the grid's runs, counted from the rounds and printed.
+  const auto runs = r["search"]["runs"].get<std::size_t>();
+  CHECK(runs * 5 <= 4500);
+  std::size_t counted = 0, seeds_before = 0;
+  for (const auto& round : r["search"]["rounds"]) {
+    counted += round["candidates"].get<std::size_t>() * (round["seeds"].get<std::size_t>() - seeds_before);
+    seeds_before = round["seeds"].get<std::size_t>();
+  }
+  CHECK(counted == runs);
+  CHECK(race.out.find("\nsearch: adaptive, " + std::to_string(runs) + " runs against 4500 for the full grid (45 candidates x "
+                      "100 seeds)") != std::string::npos);
+  // Every candidate is listed: those the search dropped with where and why.
+  REQUIRE(r["candidates"].size() == 45);
+  std::size_t dropped = 0;
+  for (const auto& c : r["candidates"]) {
+    if (c["eliminated"].is_null()) {
+      CHECK(c["runs"] == 100);
+      continue;
+    }
+    ++dropped;
+    CHECK(c["runs"] == c["eliminated"]["after_seeds"]);
+    const std::string why = c["eliminated"]["why"].get<std::string>();
+    CHECK((why.find("clearly") != std::string::npos || why.rfind("same runs as ", 0) == 0));
+  }
+  CHECK(dropped > 0);
+  CHECK(slurp(s / "race/report.html").find("Adaptive search: " + std::to_string(runs) + " runs instead of the full grid") !=
+        std::string::npos);
+  // Deterministic: one job gives the same bytes.
+  REQUIRE(run_chaoslab(args("adaptive", s / "race1", "1"), s.dir).exit_code == 0);
+  CHECK(slurp(s / "race1/tune.json") == slurp(s / "race/tune.json"));
+}
+
+TEST_CASE("tune: --knob values are checked against the scenario, the error naming the pointer") {
+  ScratchDir s("tune-knob-errors");
+  const auto bad = run_chaoslab({"tune", kScenario, "-o", (s / "x").string(), "--knob", "/policies/breaker/fail_max=0,3"}, s.dir);
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err == "chaoslab: error: --knob /policies/breaker/fail_max: the value 0 does not make a valid scenario: " + kScenario +
+                       ": /policies/breaker/fail_max: must be >= 1, got 0\n");
+  const auto one = run_chaoslab({"tune", kScenario, "-o", (s / "x").string(), "--knob", "/policies/breaker/fail_max=3"}, s.dir);
+  CHECK(one.exit_code == 2);
+  CHECK(one.err == "chaoslab: error: --knob /policies/breaker/fail_max=3: give at least two values to choose from\n");
+  const auto cd = run_chaoslab({"tune", kScenario, "-o", (s / "x").string(), "--knob", "/policies/breaker/reset_timeout=1,2"}, s.dir);
+  CHECK(cd.exit_code == 2);
+  CHECK(cd.err.find("the cool-down is always tuned: give its candidates with --cooldowns") != std::string::npos);
 }

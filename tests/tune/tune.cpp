@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cmath>
 
 using namespace chaoslab::tune;
 
@@ -174,4 +175,23 @@ TEST_CASE("tune candidates span the measured restart timing") {
   const auto tiny = default_cooldowns(0.05, 0.08, 0);
   CHECK(tiny.front() == 0.05);
   CHECK(tiny.back() == doctest::Approx(0.4));  // at least 8x the shortest
+}
+
+TEST_CASE("tune restart timing: order-statistic intervals for the median and the p95, open where the pilot is too small") {
+  std::vector<double> v;
+  for (int i = 1; i <= 100; ++i) v.push_back(i);
+  const QuantileInterval m = quantile_interval(v, 0.5);
+  CHECK(m.value == doctest::Approx(50.5));
+  // Exact binomial ranks for n = 100: x(40) .. x(61).
+  CHECK(m.lo == 40);
+  CHECK(m.hi == 61);
+  const QuantileInterval p = quantile_interval(v, 0.95);
+  CHECK(p.lo == 90);
+  CHECK(p.hi == 100);
+  // 40 values cannot bound the p95 from above (0.95^40 > 2.5%), nor 71; 72 can (0.95^72 < 2.5%).
+  std::vector<double> small(v.begin(), v.begin() + 40);
+  CHECK(std::isnan(quantile_interval(small, 0.95).hi));
+  CHECK(!std::isnan(quantile_interval(small, 0.95).lo));
+  CHECK(std::isnan(quantile_interval(std::vector<double>(v.begin(), v.begin() + 71), 0.95).hi));
+  CHECK(!std::isnan(quantile_interval(std::vector<double>(v.begin(), v.begin() + 72), 0.95).hi));
 }

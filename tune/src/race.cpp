@@ -95,7 +95,7 @@ RaceResult race(std::vector<Candidate> cs, const TuneLimits& lim, double run_aft
   }
   std::size_t done = 0;
   while (!alive.empty() && done < seeds) {
-    const std::size_t next = std::min(seeds, done == 0 ? std::min(seeds, kRaceFirstRound) : 2 * done);
+    const std::size_t next = std::min(seeds, done == 0 ? std::min(seeds, kRaceFirstRound) : done + (done + 1) / 2);
     run(alive, done, next - done);
     r.runs += alive.size() * (next - done);
     done = next;
@@ -154,6 +154,20 @@ RaceResult race(std::vector<Candidate> cs, const TuneLimits& lim, double run_aft
           why[i] = "failed trials clearly above --max-failed-trials" + after;
           continue;
         }
+        // Clearly dominated: another candidate has clearly more availability and clearly fewer
+        // attempts (and the limits cannot tell them apart the other way): whatever the floor, it is
+        // preferred whenever this one qualifies.
+        for (const auto* d : alive) {
+          if (d == &c || !why[i].empty()) continue;
+          if (lim.max_load && !(single(d->runs.backend_rps).hi <= *lim.max_load)) continue;
+          if (lim.max_failed_trials && !(single(d->runs.failed_trials).hi <= *lim.max_failed_trials)) continue;
+          const Interval better = paired(d->runs.availability, c.runs.availability);
+          const Interval fewer = paired(c.runs.attempts, d->runs.attempts);
+          if (better.lo > 0 && fewer.lo > 0)
+            why[i] = "clearly dominated by " + candidate_label(*d) + " (" + points(better) + " availability, " +
+                     sim::format_number(fewer.mean, 3) + " fewer attempts per run)" + after;
+        }
+        if (!why[i].empty()) continue;
         for (const auto* d : inside) {
           if (d == &c) continue;
           const Interval more = paired(c.runs.attempts, d->runs.attempts);

@@ -92,6 +92,8 @@ std::string num(const Estimate& e, const char* unit = "") {
 
 std::string secs(double v) { return format_number(v, 3) + " s"; }
 
+json finite_or_null(double v) { return std::isnan(v) ? json(nullptr) : json(v); }
+
 json estimate_json(const Estimate& e) {
   if (e.n == 0) return nullptr;
   return {{"mean", e.mean}, {"ci95_lo", e.lo}, {"ci95_hi", e.hi}, {"n", e.n}};
@@ -385,6 +387,36 @@ Decision decide(std::vector<Candidate> cs, const TuneLimits& lim, double run_aft
   return d;
 }
 
+QuantileInterval quantile_interval(std::vector<double> v, double q) {
+  QuantileInterval r;
+  if (v.empty()) return r;
+  std::sort(v.begin(), v.end());
+  r.value = quantile(v, q);
+  const std::size_t n = v.size();
+  // cdf[k] = P(Binomial(n, q) <= k): the chance that at most k values fall below the true quantile.
+  std::vector<double> cdf(n + 1);
+  double acc = 0;
+  for (std::size_t k = 0; k <= n; ++k) {
+    const double nk = static_cast<double>(n), kk = static_cast<double>(k);
+    acc += std::exp(std::lgamma(nk + 1) - std::lgamma(kk + 1) - std::lgamma(nk - kk + 1) + kk * std::log(q) +
+                    (nk - kk) * std::log1p(-q));
+    cdf[k] = acc;
+  }
+  // Lower: the largest order statistic x_(l) (1-based) with P(B <= l - 1) <= 2.5%; upper: the
+  // smallest x_(u) with P(B >= u) <= 2.5%.
+  for (std::size_t l = n; l >= 1; --l)
+    if (cdf[l - 1] <= 0.025) {
+      r.lo = v[l - 1];
+      break;
+    }
+  for (std::size_t u = 1; u <= n; ++u)
+    if (1 - cdf[u - 1] <= 0.025) {
+      r.hi = v[u - 1];
+      break;
+    }
+  return r;
+}
+
 std::vector<double> default_cooldowns(double p50, double p95, double current) {
   const double lo = std::max(0.05, p50 / 40);
   const double hi = std::max(lo * 8, p95 * 4);
@@ -511,6 +543,7 @@ int run_tune(const TuneOptions& opt) {
   if (outage.empty())
     throw ConfigError(opt.scenario + ": /chaos: no pilot run recovered (the chaos action never ran, or no ready endpoint came back)");
   const double o50 = quantile(outage, 0.5), o95 = quantile(outage, 0.95);
+  const QuantileInterval q50 = quantile_interval(outage, 0.5), q95 = quantile_interval(outage, 0.95);
   if (quantile(outage, 1) == 0) {
     std::printf("no recommendation: there is no outage: a ready endpoint existed throughout all %zu pilot runs (more than "
                 "one replica?), so the fault causes no recovery for a cool-down to be tuned against.\n",
@@ -523,6 +556,15 @@ int run_tune(const TuneOptions& opt) {
   std::sort(cooldowns.begin(), cooldowns.end());
   cooldowns.erase(std::unique(cooldowns.begin(), cooldowns.end()), cooldowns.end());
   const fs::path out(opt.out);
+  // The candidates must reach past the slow restarts; a pilot too small to bound the p95 cannot say.
+  std::string pilot_warning;
+  if (std::isnan(q95.hi))
+    pilot_warning = "the pilot (" + std::to_string(outage.size()) + " runs with an outage) is too small to bound the 95th " +
+                    "percentile of the restart from above (that needs at least 72), so the candidate range (up to " +
+                    secs(cooldowns.back()) + ") cannot be trusted to cover slow restarts: run more --pilot-seeds.";
+  else if (cooldowns.back() < q95.hi)
+    pilot_warning = "the longest candidate (" + secs(cooldowns.back()) + ") is shorter than the upper end of the restart's " +
+                    "95th percentile (" + secs(q95.hi) + "): slow restarts are not covered; add longer --cooldowns.";
 
   // The knobs: the cool-down, the backoff (--backoff), then every --knob; each value checked
   // against the scenario before any run, the error naming the pointer and the value.
@@ -829,6 +871,9 @@ int run_tune(const TuneOptions& opt) {
                      {"best_availability", std::isnan(dec.best_availability) ? json(nullptr) : json(dec.best_availability)},
                      {"availability_floor", std::isnan(dec.floor) ? json(nullptr) : json(dec.floor)},
                      {"restart_timing", {{"pilot_runs", outage.size()}, {"outage_p50_s", o50}, {"outage_p95_s", o95},
+                                         {"outage_p50_ci95", {finite_or_null(q50.lo), finite_or_null(q50.hi)}},
+                                         {"outage_p95_ci95", {finite_or_null(q95.lo), finite_or_null(q95.hi)}},
+                                         {"pilot_warning", pilot_warning.empty() ? json(nullptr) : json(pilot_warning)},
                                          {"outage_min_s", quantile(outage, 0)}, {"outage_max_s", quantile(outage, 1)}}},
                      {"run_after_fault_s", run_after_fault},
                      {"current_cooldown_s", current},
@@ -840,8 +885,14 @@ int run_tune(const TuneOptions& opt) {
   sim::write_file_atomic(out / "tune.json", tune.dump(2) + "\n");
 
   // The evidence, for people.
-  std::printf("\nrestart timing (%zu pilot runs): a ready endpoint is back %s after the fault (median; p95 %s)\n", outage.size(),
-              secs(o50).c_str(), secs(o95).c_str());
+  auto ci = [](const QuantileInterval& q) {
+    return "[" + (std::isnan(q.lo) ? std::string("?") : format_number(q.lo, 3)) + ", " +
+           (std::isnan(q.hi) ? std::string("?") : format_number(q.hi, 3)) + "]";
+  };
+  std::printf("\nrestart timing (%zu pilot runs): a ready endpoint is back %s after the fault (median, 95%% CI %s; p95 %s, "
+              "95%% CI %s)\n",
+              outage.size(), secs(o50).c_str(), ci(q50).c_str(), secs(o95).c_str(), ci(q95).c_str());
+  if (!pilot_warning.empty()) std::printf("warning: %s\n", pilot_warning.c_str());
   std::printf("decision: the fewest attempts sent to the backend over the incident, among candidates whose availability over "
               "the incident is at least %s%s\n\n",
               std::isnan(dec.floor) ? "n/a" : pct(dec.floor).c_str(),

@@ -32,7 +32,7 @@ struct TuneOptions {
   std::vector<std::string> knobs;  // --knob /pointer=v1,v2,...: more knobs tuned together
   std::string search;              // "grid", "adaptive"; "": adaptive with more than one knob
   int seeds = 200;
-  int pilot_seeds = 40;
+  int pilot_seeds = 100;
   double window_s = 60;
   TuneLimits limits;
   std::string out = "tune-out";
@@ -108,6 +108,14 @@ Estimate bootstrap_mean(const std::vector<double>& v);
 // Candidates already merged (same_as filled by the adaptive search) count as given: when all of
 // them are one, the knob changes nothing. run_after_fault_s: how long the run lasts after the fault (for beyond_run).
 Decision decide(std::vector<Candidate> candidates, const TuneLimits& limits, double run_after_fault_s);
+
+// A distribution-free 95% interval for the q-quantile of a sample: order statistics whose ranks
+// come from the exact binomial distribution. A side that the sample is too small to bound is NaN
+// (e.g. the upper end of the p95 with fewer than 72 values).
+struct QuantileInterval {
+  double value = NAN, lo = NAN, hi = NAN;
+};
+QuantileInterval quantile_interval(std::vector<double> v, double q);
 
 // Cool-downs to try given the outage (seconds until a ready endpoint is back) seen in the pilot
 // runs and the scenario's current cool-down: log-spaced from a fortieth of the median outage (at
