@@ -195,3 +195,27 @@ TEST_CASE("tune restart timing: order-statistic intervals for the median and the
   CHECK(std::isnan(quantile_interval(std::vector<double>(v.begin(), v.begin() + 71), 0.95).hi));
   CHECK(!std::isnan(quantile_interval(std::vector<double>(v.begin(), v.begin() + 72), 0.95).hi));
 }
+
+TEST_CASE("tune decision: at the short edge, a hint to extend the range, unless shorter cool-downs acted the same") {
+  // Availability falls with every step of cool-down (a flaky backend): the shortest wins.
+  std::vector<Candidate> cs = {cand(0.2, 0.30, 50), cand(0.4, 0.25, 45), cand(0.8, 0.20, 40)};
+  const Decision edge = decide(cs, TuneLimits{}, 540);
+  REQUIRE(edge.recommended);
+  CHECK(edge.candidates[0].cooldown_s == 0.2);
+  CHECK(edge.reason.find("It is the shortest cool-down tried and no shorter one was seen to act the same: a shorter one "
+                         "may do better (extend --cooldowns).") != std::string::npos);
+  // Extending the range below the client's call period: the shorter one acts the same. No hint
+  // to extend again; the reason says why the edge is the answer and what a longer one costs.
+  Candidate twin = cand(0.1, 0.30, 50);
+  twin.runs = cs[0].runs;
+  cs.push_back(twin);
+  const Decision bracketed = decide(cs, TuneLimits{}, 540);
+  REQUIRE(bracketed.recommended);
+  CHECK(bracketed.candidates[0].cooldown_s == 0.2);
+  CHECK(bracketed.candidates[0].same_as == std::vector<std::string>{"0.1 s"});
+  CHECK(bracketed.reason.find("extend --cooldowns") == std::string::npos);
+  CHECK(bracketed.reason.find("It is the shortest distinct cool-down: the shorter ones tried (down to 0.1 s) gave identical "
+                              "runs on every seed") != std::string::npos);
+  CHECK(bracketed.reason.find("A longer one only costs availability here: the next, 0.4 s, loses 5 points to save 5 attempts "
+                              "per run.") != std::string::npos);
+}

@@ -113,6 +113,9 @@ RaceResult race(std::vector<Candidate> cs, const TuneLimits& lim, double run_aft
         if (why[j].empty() && same_values(alive[i]->runs, alive[j]->runs)) {
           why[i] = "same runs as " + candidate_label(*alive[j]) + " on every seed" + after;
           alive[j]->same_as.push_back(candidate_label(*alive[i]));
+          const double own = std::isnan(alive[j]->shortest_same_s) ? alive[j]->cooldown_s : alive[j]->shortest_same_s;
+          const double other = std::isnan(alive[i]->shortest_same_s) ? alive[i]->cooldown_s : alive[i]->shortest_same_s;
+          alive[j]->shortest_same_s = std::min(own, other);
         }
     // The leader: the best mean availability (ties: the gentler).
     Candidate* lead = nullptr;

@@ -169,7 +169,7 @@ Estimate bootstrap_mean(const std::vector<double>& v) {
   return e;
 }
 
-Decision decide(std::vector<Candidate> cs, const TuneLimits& lim, double run_after_fault_s) {
+Decision decide(std::vector<Candidate> cs, const TuneLimits& lim, double run_after_fault_s, const std::vector<Candidate>& dropped) {
   Decision d;
   std::size_t given = 0;
   for (const auto& c : cs) given += 1 + c.same_as.size();
@@ -179,7 +179,9 @@ Decision decide(std::vector<Candidate> cs, const TuneLimits& lim, double run_aft
   std::vector<Candidate> merged;
   for (auto& c : cs) {
     auto same = std::find_if(merged.begin(), merged.end(), [&](const Candidate& m) { return same_runs(m.runs, c.runs); });
+    if (std::isnan(c.shortest_same_s)) c.shortest_same_s = c.cooldown_s;
     if (same != merged.end()) {
+      same->shortest_same_s = std::min(same->shortest_same_s, c.shortest_same_s);
       same->same_as.push_back(candidate_label(c));
       same->same_as.insert(same->same_as.end(), c.same_as.begin(), c.same_as.end());
     }
@@ -372,13 +374,37 @@ Decision decide(std::vector<Candidate> cs, const TuneLimits& lim, double run_aft
     reason += " Its breaker stays OPEN on the recovered backend for " + num(top.open_healthy_s, " s") + " per run (" +
               num(top.rejected_healthy) + " calls rejected).";
   double shortest = top.cooldown_s;
-  for (const auto& c : merged) shortest = std::min(shortest, c.cooldown_s);
-  if (top.cooldown_s == shortest && top.same_as.empty() && merged.size() > 1)
+  for (const auto& c : merged) shortest = std::min(shortest, c.shortest_same_s);
+  for (const auto& c : dropped) shortest = std::min(shortest, c.cooldown_s);
+  double shortest_distinct = top.cooldown_s;
+  for (const auto& c : merged) shortest_distinct = std::min(shortest_distinct, c.cooldown_s);
+  if (top.cooldown_s == shortest && merged.size() > 1)
     reason += " It is the shortest cool-down tried and no shorter one was seen to act the same: a shorter one may do "
               "better (extend --cooldowns).";
+  if (top.cooldown_s == shortest_distinct && top.shortest_same_s < top.cooldown_s && top.shortest_same_s == shortest) {
+    // The edge of the range, but bracketed: everything shorter acted the same.
+    reason += " It is the shortest distinct cool-down: the shorter ones tried (down to " + secs(top.shortest_same_s) +
+              ") gave identical runs on every seed, because a cool-down that ends before a client's next call acts like "
+              "any shorter one, so no shorter value can do differently.";
+    // The next longer cool-down with the same other settings: what a longer one costs here.
+    const Candidate* longer = nullptr;
+    for (const std::vector<Candidate>* group : {static_cast<const std::vector<Candidate>*>(&merged), &dropped})
+      for (const auto& c : *group)
+        if (c.cooldown_s > top.cooldown_s && c.backoff == top.backoff && c.knobs == top.knobs && c.availability.n &&
+            (!longer || c.cooldown_s < longer->cooldown_s))
+          longer = &c;
+    if (longer && !longer->feasible && longer->availability.mean < d.floor)
+      reason += " A longer one only costs availability here: the next, " + secs(longer->cooldown_s) + ", loses " +
+                format_number(100 * (top.availability.mean - longer->availability.mean), 3) + " points to save " +
+                format_number(top.attempts.mean - longer->attempts.mean, 3) +
+                " attempts per run. When the breaker also opens outside the outage (a flaky backend), a longer cool-down "
+                "rejects calls the backend would have served: the lever is the trip condition (--knob "
+                "/policies/breaker/fail_max=...), not the cool-down.";
+  }
   double longest = 0;
-  for (const auto& c : merged)
-    if (!c.beyond_run) longest = std::max(longest, c.cooldown_s);
+  for (const std::vector<Candidate>* group : {static_cast<const std::vector<Candidate>*>(&merged), &dropped})
+    for (const auto& c : *group)
+      if (c.cooldown_s < run_after_fault_s) longest = std::max(longest, c.cooldown_s);
   if (top.cooldown_s == longest && merged.size() > 1)
     reason += " It is the longest cool-down tried: a longer one may meet the constraints with fewer attempts "
               "(extend --cooldowns).";
@@ -728,10 +754,15 @@ int run_tune(const TuneOptions& opt) {
     runs_used = rr.runs;
   }
 
-  Decision dec = decide(survivors, opt.limits, run_after_fault);
+  Decision dec = decide(survivors, opt.limits, run_after_fault, eliminated);
   // Candidates the search dropped rank after those it ran to the end, in the order they went.
   std::stable_sort(eliminated.begin(), eliminated.end(),
-                   [](const Candidate& a, const Candidate& b) { return a.eliminated_after > b.eliminated_after; });
+                   [](const Candidate& a, const Candidate& b) {
+                     if (a.eliminated_after != b.eliminated_after) return a.eliminated_after > b.eliminated_after;
+                     const double x = std::isnan(a.availability.mean) ? -1 : a.availability.mean;
+                     const double y = std::isnan(b.availability.mean) ? -1 : b.availability.mean;
+                     return x > y;
+                   });
   std::string reason = dec.reason;
   if (!dec.recommended && dec.candidates.size() == 1) {
     if (!opt.pointer.empty()) {

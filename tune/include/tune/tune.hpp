@@ -70,6 +70,7 @@ struct Candidate {
   Estimate availability, attempts, down_attempts, failed_trials, backend_rps, open_healthy_s, rejected_healthy;
   std::size_t never_recovered = 0;      // runs where no call succeeded after the backend was back
   std::vector<std::string> same_as;     // merged candidates with identical runs (this one is the gentlest)
+  double shortest_same_s = NAN;         // the shortest cool-down among it and those merged into it
   bool beyond_run = false;              // the cool-down outlasts the run after the fault
   std::vector<std::string> violates;    // the constraints it fails
   bool feasible = false;
@@ -107,7 +108,10 @@ Estimate bootstrap_mean(const std::vector<double>& v);
 // every constraint that sends the fewest attempts in the incident (exact ties: the gentler).
 // Candidates already merged (same_as filled by the adaptive search) count as given: when all of
 // them are one, the knob changes nothing. run_after_fault_s: how long the run lasts after the fault (for beyond_run).
-Decision decide(std::vector<Candidate> candidates, const TuneLimits& limits, double run_after_fault_s);
+// dropped: candidates the adaptive search eliminated (summarized, never recommended): they count
+// for the hints at the edges of the range tried.
+Decision decide(std::vector<Candidate> candidates, const TuneLimits& limits, double run_after_fault_s,
+                const std::vector<Candidate>& dropped = {});
 
 // A distribution-free 95% interval for the q-quantile of a sample: order statistics whose ranks
 // come from the exact binomial distribution. A side that the sample is too small to bound is NaN
