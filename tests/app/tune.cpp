@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <iterator>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -227,4 +229,42 @@ TEST_CASE("tune: --knob values are checked against the scenario, the error namin
   const auto cd = run_chaoslab({"tune", kScenario, "-o", (s / "x").string(), "--knob", "/policies/breaker/reset_timeout=1,2"}, s.dir);
   CHECK(cd.exit_code == 2);
   CHECK(cd.err.find("the cool-down is always tuned: give its candidates with --cooldowns") != std::string::npos);
+}
+
+TEST_CASE("tune: docs/tuning.md quotes the demo's output as the command prints it") {
+  ScratchDir s("tune-docs");
+  std::ifstream in(std::string(CHAOSLAB_SOURCE_DIR) + "/docs/tuning.md");
+  REQUIRE(in);
+  const std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // The demo's tune, as scripts/demo runs it (relative scenario path, as the docs quote it).
+  std::filesystem::create_directory_symlink(std::string(CHAOSLAB_SOURCE_DIR) + "/scenarios", s / "scenarios");
+  std::filesystem::create_directory_symlink(std::string(CHAOSLAB_SOURCE_DIR) + "/chaos", s / "chaos");
+  std::filesystem::create_directory_symlink(std::string(CHAOSLAB_SOURCE_DIR) + "/k8s", s / "k8s");
+  const auto r = run_chaoslab({"tune", "scenarios/lab3-chaos.json", "--set", "/duration_s=180", "--backoff", "--seeds", "500",
+                               "-q", "-o", (s / "demo").string()},
+                              s.dir);
+  REQUIRE(r.exit_code == 0);
+  std::istringstream lines(r.out);
+  std::size_t quoted = 0;
+  for (std::string line; std::getline(lines, line);) {
+    // Whole lines the doc quotes: the timing, the decision, the search (cut), the recommendation.
+    for (const char* prefix : {"restart timing (", "decision:", "recommendation:"})
+      if (line.rfind(prefix, 0) == 0) {
+        CHECK_MESSAGE(doc.find("    " + line + "\n") != std::string::npos, line);
+        ++quoted;
+      }
+    if (line.rfind("search:", 0) == 0) {
+      CHECK_MESSAGE(doc.find("    " + line.substr(0, 200)) != std::string::npos, line);
+      ++quoted;
+    }
+  }
+  CHECK(quoted == 4);
+  // The walk-through's figures.
+  const json t = json::parse(slurp(s / "demo/tune.json"));
+  CHECK(doc.find(std::to_string(t["search"]["runs"].get<std::size_t>() / 1000) + "," +
+                 std::to_string(t["search"]["runs"].get<std::size_t>() % 1000) + " runs instead of 24,000") != std::string::npos);
+  CHECK(doc.find("0.1 s gave identical runs on every seed") != std::string::npos);
+  CHECK(r.out.find("It is the shortest distinct cool-down: the shorter ones tried (down to 0.1 s) gave identical runs") !=
+        std::string::npos);
+  CHECK(r.out.find("extend --cooldowns") == std::string::npos);
 }

@@ -396,8 +396,11 @@ Decision decide(std::vector<Candidate> cs, const TuneLimits& lim, double run_aft
     if (longer && !longer->feasible && longer->availability.mean < d.floor)
       reason += " A longer one only costs availability here: the next, " + secs(longer->cooldown_s) + ", loses " +
                 format_number(100 * (top.availability.mean - longer->availability.mean), 3) + " points to save " +
-                format_number(top.attempts.mean - longer->attempts.mean, 3) +
-                " attempts per run. When the breaker also opens outside the outage (a flaky backend), a longer cool-down "
+                format_number(top.attempts.mean - longer->attempts.mean, 3) + " attempts per run" +
+                (longer->runs.recovered.size() < top.runs.recovered.size()
+                     ? " (on the " + std::to_string(longer->runs.recovered.size()) + " seeds it ran)"
+                     : std::string()) +
+                ". When the breaker also opens outside the outage (a flaky backend), a longer cool-down "
                 "rejects calls the backend would have served: the lever is the trip condition (--knob "
                 "/policies/breaker/fail_max=...), not the cool-down.";
   }
