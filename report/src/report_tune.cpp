@@ -30,8 +30,13 @@ std::string others_label(const json& c) {
   std::string s;
   if (c.contains("backoff")) s += " / " + c["backoff"].get<std::string>();
   if (c.contains("knobs"))
-    for (const auto& [ptr, v] : c["knobs"].items())
-      s += " / " + ptr.substr(ptr.rfind('/') + 1) + " " + (v.is_string() ? v.get<std::string>() : v.dump());
+    for (const auto& [ptr, v] : c["knobs"].items()) {
+      // As tune labels them: {"stop_after_attempt": 3} is "stop_after_attempt 3".
+      if (v.is_object() && v.size() == 1 && v.begin()->is_number())
+        s += " / " + v.begin().key() + " " + v.begin()->dump();
+      else
+        s += " / " + ptr.substr(ptr.rfind('/') + 1) + " " + (v.is_string() ? v.get<std::string>() : v.dump());
+    }
   return s;
 }
 
