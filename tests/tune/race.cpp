@@ -57,7 +57,7 @@ std::vector<Candidate> blank() {
 
 TEST_CASE("tune race: the grid's recommendation with far fewer runs, dropping only candidates clearly out") {
   const auto t = truths();
-  constexpr std::size_t kSeeds = 400;
+  constexpr std::size_t kSeeds = 200;
   std::vector<Candidate> grid = blank();
   for (auto& c : grid)
     for (std::size_t k = 0; k < kSeeds; ++k) append(c, t[c.point], k);
