@@ -162,7 +162,7 @@ TEST_CASE("tune: three knobs, the adaptive search reaches the full grid's recomm
   // Image-pull restarts on a healthy backend (docs/tuning.md's second case): a real trade-off.
   auto args = [&](const std::string& search, const std::filesystem::path& out, const std::string& jobs) {
     return std::vector<std::string>{"tune", kScenario, "-q", "-j", jobs, "-o", out.string(), "--search", search,
-                                    "--set", "/duration_s=150", "--set", "/backend/failure_rate=0", "--set",
+                                    "--set", "/duration_s=130", "--set", "/backend/failure_rate=0", "--set",
                                     "/backend/slow_rate=0", "--set",
                                     R"(/kubernetes/container_start_s={"type":"lognormal","median":15,"sigma":0.5})",
                                     "--cooldowns", "0.5,1,2,5,10", "--knob", "/policies/breaker/fail_max=2,3,5", "--knob",
