@@ -21,7 +21,6 @@ using detail::to_plain;
 
 constexpr std::string_view kPhases[] = {"Pending", "Running", "Succeeded", "Failed", "Unknown"};
 constexpr std::string_view kHttpMethods[] = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"};
-constexpr double kMaxSeconds = 86400.0 * 365;
 
 std::string escape_token(std::string_view key) {
   std::string out;

@@ -68,7 +68,6 @@ struct ArgSpec {
   }
 };
 
-constexpr double kMaxSeconds = 86400.0 * 365;  // keeps Instant arithmetic far from overflow
 constexpr std::string_view kUntilCleared = "a number of seconds >= 0 (0 = until cleared)";
 constexpr std::string_view kPositiveSeconds = "a number of seconds > 0";
 

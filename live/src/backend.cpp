@@ -52,7 +52,7 @@ using SteadyClock = std::chrono::steady_clock;
 
 constexpr const char* kRequests = "chaoslab_backend_requests_total";
 constexpr const char* kWorkDuration = "chaoslab_backend_work_duration_seconds";
-constexpr const char* kInFlight = "chaoslab_backend_in_flight_requests";
+constexpr const char* kBackendInFlight = "chaoslab_backend_in_flight_requests";
 constexpr const char* kReady = "chaoslab_backend_ready";
 constexpr const char* kWorkers = "chaoslab_backend_workers";
 constexpr const char* kBusy = "chaoslab_backend_busy_workers";
@@ -625,7 +625,7 @@ void ServerState::describe_metrics() {
   metrics.counter(kRequests, "HTTP requests answered, by path and status code.");
   metrics.histogram(kWorkDuration, "Time to answer GET /work, in seconds.",
                     {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 2.5, 3, 5, 10});
-  metrics.gauge(kInFlight, "GET /work requests being served.");
+  metrics.gauge(kBackendInFlight, "GET /work requests being served.");
   metrics.gauge(kReady, "1 when /readyz answers 200.");
   metrics.gauge(kWorkers, "GET /work requests served at once (slots).");
   metrics.gauge(kBusy, "Slots serving a GET /work request.");
@@ -640,7 +640,7 @@ void ServerState::describe_metrics() {
 }
 
 void ServerState::update_gauges() {
-  metrics.set(kInFlight, {}, in_flight.load());
+  metrics.set(kBackendInFlight, {}, in_flight.load());
   metrics.set(kReady, {}, ready() ? 1 : 0);
   {
     std::lock_guard lock(slot_mu);

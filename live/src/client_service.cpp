@@ -21,7 +21,7 @@ constexpr const char* kTransitions = "chaoslab_client_breaker_transitions_total"
 constexpr const char* kState = "chaoslab_client_breaker_state";
 constexpr const char* kCallDuration = "chaoslab_client_call_duration_seconds";
 constexpr const char* kAttemptDuration = "chaoslab_client_attempt_duration_seconds";
-constexpr const char* kInFlight = "chaoslab_client_in_flight_calls";
+constexpr const char* kClientInFlight = "chaoslab_client_in_flight_calls";
 constexpr const char* kCallsStarted = "chaoslab_client_calls_started_total";
 
 std::string s(std::string_view v) { return std::string(v); }
@@ -38,10 +38,10 @@ ClientMetrics::ClientMetrics(Metrics& m) : m_(m) {
                {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 2.5, 3, 5, 10});
   m_.histogram(kAttemptDuration, "HTTP attempt duration, seconds.",
                {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 2.5, 3, 5, 10});
-  m_.gauge(kInFlight, "Logical calls in flight.");
+  m_.gauge(kClientInFlight, "Logical calls in flight.");
   m_.counter(kCallsStarted, "Logical calls started.");
   m_.set(kState, {}, 0);
-  m_.set(kInFlight, {}, 0);
+  m_.set(kClientInFlight, {}, 0);
   m_.add(kCallsStarted, {}, 0);
   // Every series a dashboard groups by exists from the start (at zero), not from its first event.
   for (OutcomeKind k : kAllOutcomeKinds) {
@@ -180,7 +180,7 @@ int ClientService::listen(const std::string& host, int port) {
   svr.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
     auto in_flight = rt_.query([this] { return client_->in_flight(); }, std::chrono::seconds(1));
     auto started = rt_.query([this] { return client_->calls_started(); }, std::chrono::seconds(1));
-    if (in_flight) metrics_.set(kInFlight, {}, *in_flight);
+    if (in_flight) metrics_.set(kClientInFlight, {}, *in_flight);
     if (started) metrics_.add(kCallsStarted, {}, static_cast<double>(*started) - metrics_.value(kCallsStarted));
     res.set_content(metrics_.render(), "text/plain; version=0.0.4; charset=utf-8");
   });

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "policies/error.hpp"
+#include "sim/format_number.hpp"
 
 namespace chaoslab::sim {
 
@@ -38,18 +39,9 @@ double Dist::mean() const {
 
 namespace {
 
-std::string fmt(double v) {
-  char buf[32];
-  if (v == std::floor(v) && std::fabs(v) < 1e15) {
-    std::snprintf(buf, sizeof buf, "%.0f", v);
-  } else {
-    std::snprintf(buf, sizeof buf, "%g", v);
-  }
-  return buf;
-}
 
 std::string range_error(double max_value, const nlohmann::json& v) {
-  return "must be between 0 and " + fmt(max_value) + ", got " + v.dump();
+  return "must be between 0 and " + format_config_number(max_value) + ", got " + v.dump();
 }
 
 [[noreturn]] void fail(const std::string& file, const std::string& pointer, const std::string& what) {

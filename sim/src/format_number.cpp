@@ -26,4 +26,14 @@ std::string format_number(double v, int significant) {
   return buf;
 }
 
+std::string format_config_number(double v) {
+  char buf[32];
+  if (v == std::floor(v) && std::fabs(v) < 1e15) {
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+  } else {
+    std::snprintf(buf, sizeof buf, "%g", v);
+  }
+  return buf;
+}
+
 }  // namespace chaoslab::sim

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "policies/error.hpp"
+#include "sim/format_number.hpp"
 
 namespace chaoslab::sim {
 
@@ -36,7 +37,7 @@ YAML::Node dig(const YAML::Node& n, std::initializer_list<const char*> keys) {
   return cur;
 }
 
-[[noreturn]] void fail(const std::string& file, const std::string& path, const std::string& what) {
+[[noreturn]] void fail_at(const std::string& file, const std::string& path, const std::string& what) {
   throw ConfigError(file + (path.empty() ? "" : ": " + path) + ": " + what);
 }
 
@@ -84,23 +85,23 @@ ConfigError yaml_error(const std::string& where, const YAML::Exception& e) {
 
 // A mapping key: yaml-cpp's own conversion throws its exception on a sequence or null key.
 std::string key_of(const YAML::Node& k, const std::string& file, const std::string& path) {
-  if (!k.IsScalar()) fail(file, path, "expected string keys");
+  if (!k.IsScalar()) fail_at(file, path, "expected string keys");
   return k.Scalar();
 }
 
 std::string scalar(const YAML::Node& n, const std::string& file, const std::string& path) {
-  if (!n.IsScalar()) fail(file, path, "expected a string");
+  if (!n.IsScalar()) fail_at(file, path, "expected a string");
   return n.Scalar();
 }
 
 int integer(const YAML::Node& n, const std::string& file, const std::string& path, int lo, int hi) {
-  if (!n.IsScalar()) fail(file, path, "expected an integer");
+  if (!n.IsScalar()) fail_at(file, path, "expected an integer");
   const std::string s = n.Scalar();
   char* end = nullptr;
   const long v = std::strtol(s.c_str(), &end, 10);
-  if (s.empty() || *end != '\0') fail(file, path, "expected an integer, got '" + s + "'");
+  if (s.empty() || *end != '\0') fail_at(file, path, "expected an integer, got '" + s + "'");
   if (v < lo || v > hi)
-    fail(file, path, "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " + s);
+    fail_at(file, path, "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " + s);
   return static_cast<int>(v);
 }
 
@@ -124,18 +125,18 @@ void load_file(const fs::path& path, std::vector<Doc>& docs, std::vector<std::st
   files.push_back(file);
   for (const auto& n : nodes) {
     if (!n || n.IsNull()) continue;
-    if (!n.IsMap()) fail(file, "", "expected a Kubernetes object (a mapping)");
-    if (!n["kind"]) fail(file, "kind", "missing");
+    if (!n.IsMap()) fail_at(file, "", "expected a Kubernetes object (a mapping)");
+    if (!n["kind"]) fail_at(file, "kind", "missing");
     const std::string kind = scalar(n["kind"], file, "kind");
     if (kind == "Kustomization") {
       const YAML::Node res = n["resources"];
       if (!res) continue;
-      if (!res.IsSequence()) fail(file, "resources", "expected a list of files");
+      if (!res.IsSequence()) fail_at(file, "resources", "expected a list of files");
       for (std::size_t i = 0; i < res.size(); ++i) {
         const std::string at = "resources[" + std::to_string(i) + "]";
         const fs::path resource = path.parent_path() / scalar(res[i], file, at);
         // Name the kustomization that lists a missing file, not only the file.
-        if (!fs::exists(resource)) fail(file, at, "no such file: " + resource.string());
+        if (!fs::exists(resource)) fail_at(file, at, "no such file: " + resource.string());
         load_file(resource, docs, files, seen);
       }
       continue;
@@ -146,7 +147,7 @@ void load_file(const fs::path& path, std::vector<Doc>& docs, std::vector<std::st
 
 std::string name_of(const Doc& d) {
   const YAML::Node name = dig(d.node, {"metadata", "name"});
-  if (!name) fail(d.file, "metadata.name", "missing");
+  if (!name) fail_at(d.file, "metadata.name", "missing");
   return scalar(name, d.file, "metadata.name");
 }
 
@@ -160,19 +161,19 @@ const Doc* find(const std::vector<Doc>& docs, const std::string& kind, const std
 void container_env(const std::vector<Doc>& docs, const Doc& dep, const YAML::Node& c, const std::string& cpath,
                    std::map<std::string, std::string>& env, std::map<std::string, std::string>& source) {
   if (const YAML::Node ef = c["envFrom"]) {
-    if (!ef.IsSequence()) fail(dep.file, cpath + ".envFrom", "expected a list");
+    if (!ef.IsSequence()) fail_at(dep.file, cpath + ".envFrom", "expected a list");
     for (std::size_t i = 0; i < ef.size(); ++i) {
       const std::string p = cpath + ".envFrom[" + std::to_string(i) + "]";
       const YAML::Node ref = dig(ef[i], {"configMapRef"});
       if (!ref) continue;  // secretRef: nothing the simulator reads
       const YAML::Node refname = dig(ref, {"name"});
-      if (!refname) fail(dep.file, p + ".configMapRef.name", "missing");
+      if (!refname) fail_at(dep.file, p + ".configMapRef.name", "missing");
       const std::string cm = scalar(refname, dep.file, p + ".configMapRef.name");
       const Doc* d = find(docs, "ConfigMap", cm);
-      if (!d) fail(dep.file, p + ".configMapRef.name", "ConfigMap '" + cm + "' is not in the manifests given");
+      if (!d) fail_at(dep.file, p + ".configMapRef.name", "ConfigMap '" + cm + "' is not in the manifests given");
       const YAML::Node data = d->node["data"];
       if (!data) continue;
-      if (!data.IsMap()) fail(d->file, "data", "expected a mapping of strings");
+      if (!data.IsMap()) fail_at(d->file, "data", "expected a mapping of strings");
       for (auto it = data.begin(); it != data.end(); ++it) {
         const std::string k = key_of(it->first, d->file, "data");
         env[k] = scalar(it->second, d->file, "data." + k);
@@ -181,11 +182,11 @@ void container_env(const std::vector<Doc>& docs, const Doc& dep, const YAML::Nod
     }
   }
   if (const YAML::Node e = c["env"]) {
-    if (!e.IsSequence()) fail(dep.file, cpath + ".env", "expected a list");
+    if (!e.IsSequence()) fail_at(dep.file, cpath + ".env", "expected a list");
     for (std::size_t i = 0; i < e.size(); ++i) {
       const std::string p = cpath + ".env[" + std::to_string(i) + "]";
       const YAML::Node name = dig(e[i], {"name"});
-      if (!name) fail(dep.file, p + ".name", "missing");
+      if (!name) fail_at(dep.file, p + ".name", "missing");
       const std::string k = scalar(name, dep.file, p + ".name");
       const YAML::Node value = dig(e[i], {"value"});
       if (!value) continue;  // valueFrom: not modelled
@@ -199,9 +200,9 @@ YAML::Node first_container(const Doc& d, std::string& cpath) {
   const YAML::Node cs = dig(d.node, {"spec", "template", "spec", "containers"});
   cpath = "spec.template.spec.containers[0]";
   if (!cs || !cs.IsSequence() || cs.size() == 0)
-    fail(d.file, "spec.template.spec.containers", "expected a non-empty list");
+    fail_at(d.file, "spec.template.spec.containers", "expected a non-empty list");
   // yaml-cpp throws its own exception on c["env"] when c is a scalar (found by fuzz_manifest).
-  if (!cs[0].IsMap()) fail(d.file, cpath, "expected a mapping (a container)");
+  if (!cs[0].IsMap()) fail_at(d.file, cpath, "expected a mapping (a container)");
   return cs[0];
 }
 
@@ -219,11 +220,11 @@ Manifests read_checked(const std::vector<fs::path>& paths, const std::string& de
     const YAML::Node ns = dig(dep->node, {"metadata", "namespace"});
     m.ns = ns ? scalar(ns, dep->file, "metadata.namespace") : "default";
     const YAML::Node spec = dig(dep->node, {"spec"});
-    if (!spec || !spec.IsMap()) fail(dep->file, "spec", "missing");
+    if (!spec || !spec.IsMap()) fail_at(dep->file, "spec", "missing");
     if (spec["replicas"]) m.replicas = integer(spec["replicas"], dep->file, "spec.replicas", 0, 1000);
     const YAML::Node labels = dig(spec, {"template", "metadata", "labels"});
     if (labels) {
-      if (!labels.IsMap()) fail(dep->file, "spec.template.metadata.labels", "expected a mapping");
+      if (!labels.IsMap()) fail_at(dep->file, "spec.template.metadata.labels", "expected a mapping");
       for (auto it = labels.begin(); it != labels.end(); ++it) {
         const std::string k = key_of(it->first, dep->file, "spec.template.metadata.labels");
         m.labels[k] = scalar(it->second, dep->file, "spec.template.metadata.labels." + k);
@@ -236,7 +237,7 @@ Manifests read_checked(const std::vector<fs::path>& paths, const std::string& de
     const YAML::Node c = first_container(*dep, cpath);
     if (const YAML::Node rp = c["readinessProbe"]) {
       const std::string p = cpath + ".readinessProbe";
-      if (!rp.IsMap()) fail(dep->file, p, "expected a mapping");
+      if (!rp.IsMap()) fail_at(dep->file, p, "expected a mapping");
       m.readiness_set = true;
       ProbeConfig& pr = m.readiness;  // Kubernetes defaults: 0, 10, 1, 1, 3
       if (rp["initialDelaySeconds"])
@@ -269,12 +270,12 @@ Manifests read_checked(const std::vector<fs::path>& paths, const std::string& de
   } else {
     for (const auto& d : docs)
       if (d.node["kind"].Scalar() == "Deployment")
-        fail(d.file, "", "no Deployment named '" + deployment + "' (found '" + name_of(d) +
+        fail_at(d.file, "", "no Deployment named '" + deployment + "' (found '" + name_of(d) +
                              "'; set /kubernetes/deployment to the backend's name)");
     // Only ConfigMaps: their data is the environment.
     for (const auto& d : docs) {
       if (d.node["kind"].Scalar() != "ConfigMap" || !d.node["data"]) continue;
-      if (!d.node["data"].IsMap()) fail(d.file, "data", "expected a mapping of strings");
+      if (!d.node["data"].IsMap()) fail_at(d.file, "data", "expected a mapping of strings");
       for (auto it = d.node["data"].begin(); it != d.node["data"].end(); ++it) {
         const std::string k = key_of(it->first, d.file, "data");
         m.backend_env[k] = scalar(it->second, d.file, "data." + k);
@@ -363,11 +364,6 @@ Manifests read_manifests(const std::vector<fs::path>& paths, const std::string& 
 }
 
 namespace {
-std::string fmt(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
 
 double env_number(const Manifests& m, const std::string& key, double lo, double hi) {
   const std::string& s = m.backend_env.at(key);
@@ -376,7 +372,7 @@ double env_number(const Manifests& m, const std::string& key, double lo, double 
   const double v = std::strtod(s.c_str(), &end);
   if (s.empty() || *end != '\0' || !std::isfinite(v)) throw ConfigError(src + ": expected a number, got '" + s + "'");
   if (v < lo || v > hi)
-    throw ConfigError(src + ": must be between " + fmt(lo) + " and " + fmt(hi) + ", got " + s);
+    throw ConfigError(src + ": must be between " + format_config_number(lo) + " and " + format_config_number(hi) + ", got " + s);
   return v;
 }
 }  // namespace

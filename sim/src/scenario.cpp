@@ -10,6 +10,7 @@
 #include "policies/config.hpp"
 #include "policies/error.hpp"
 #include "sim/cluster.hpp"
+#include "sim/format_number.hpp"
 #include "sim/json_pointer.hpp"
 #include "sim/manifests.hpp"
 
@@ -20,15 +21,6 @@ using json = nlohmann::json;
 
 namespace {
 
-std::string fmt(double v) {
-  char buf[32];
-  if (v == std::floor(v) && std::fabs(v) < 1e15) {
-    std::snprintf(buf, sizeof buf, "%.0f", v);
-  } else {
-    std::snprintf(buf, sizeof buf, "%g", v);
-  }
-  return buf;
-}
 
 // One JSON object being validated: every key must be known; values are checked as they are read.
 class Obj {
@@ -61,8 +53,8 @@ class Obj {
     const json& v = get(k);
     if (!v.is_number()) fail(at(k), "expected a number, got " + json_type_name(v));
     const double x = v.get<double>();
-    if (lo < 0 ? !(x > 0) : !(x >= lo)) fail(at(k), (lo < 0 ? "must be > 0" : "must be >= " + fmt(lo)) + ", got " + v.dump());
-    if (!std::isfinite(x) || x > hi) fail(at(k), "must be <= " + fmt(hi) + ", got " + v.dump());
+    if (lo < 0 ? !(x > 0) : !(x >= lo)) fail(at(k), (lo < 0 ? "must be > 0" : "must be >= " + format_config_number(lo)) + ", got " + v.dump());
+    if (!std::isfinite(x) || x > hi) fail(at(k), "must be <= " + format_config_number(hi) + ", got " + v.dump());
     return x;
   }
   Duration seconds(const char* k, double lo, double hi, Duration fallback) const {

@@ -17,7 +17,7 @@ using nlohmann::json;
 
 namespace {
 
-struct Shard {
+struct ShardDir {
   fs::path dir;
   json manifest;  // without "shard"
   std::size_t first = 0, end = 0;
@@ -25,7 +25,7 @@ struct Shard {
   RunsScan scan;
 };
 
-std::string label(const Shard& s) {
+std::string label(const ShardDir& s) {
   return s.count > 1 ? "shard " + std::to_string(s.index) + "/" + std::to_string(s.count) : "the unsharded sweep";
 }
 
@@ -38,7 +38,7 @@ std::string runs_text(std::size_t first, std::size_t end) {
 
 MergeResult merge_sweeps(const std::vector<fs::path>& dirs, const fs::path& out) {
   if (dirs.empty()) throw ConfigError("merge: no shard directories given");
-  std::vector<Shard> shards;
+  std::vector<ShardDir> shards;
   for (const auto& d : dirs) {
     const fs::path mpath = d / "sweep.json";
     std::ifstream in(mpath);
@@ -46,7 +46,7 @@ MergeResult merge_sweeps(const std::vector<fs::path>& dirs, const fs::path& out)
     json m = json::parse(in, nullptr, false);
     if (m.is_discarded() || !m.is_object() || m.value("format", "") != "chaoslab-sweep/1" || !m.contains("runs"))
       throw ConfigError(mpath.string() + ": not a chaoslab sweep description");
-    Shard s;
+    ShardDir s;
     s.dir = d;
     const auto runs = m["runs"].get<std::size_t>();
     if (auto sh = m.find("shard"); sh != m.end()) {
@@ -71,11 +71,11 @@ MergeResult merge_sweeps(const std::vector<fs::path>& dirs, const fs::path& out)
     shards.push_back(std::move(s));
   }
 
-  std::sort(shards.begin(), shards.end(), [](const Shard& a, const Shard& b) { return a.first < b.first; });
+  std::sort(shards.begin(), shards.end(), [](const ShardDir& a, const ShardDir& b) { return a.first < b.first; });
   const auto total = shards.front().manifest["runs"].get<std::size_t>();
   std::size_t covered = 0;
   for (std::size_t i = 0; i < shards.size(); ++i) {
-    const Shard& s = shards[i];
+    const ShardDir& s = shards[i];
     if (s.first < covered)
       throw ConfigError(s.dir.string() + ": " + label(s) + " overlaps " + shards[i - 1].dir.string() + " (" +
                         runs_text(s.first, std::min(covered, s.end)) + " are in both)");

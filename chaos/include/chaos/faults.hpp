@@ -29,6 +29,9 @@
 
 namespace chaoslab::chaos {
 
+// The longest duration an experiment or a fault may state (a year): keeps Instant arithmetic far
+// from overflow.
+inline constexpr double kMaxSeconds = 86400.0 * 365;
 inline constexpr std::string_view kFaultModule = "chaoslab.faults";
 inline constexpr std::string_view kFaultFunctions[] = {"inject_latency", "inject_errors", "hang",
                                                        "crash",          "partition",     "clear"};

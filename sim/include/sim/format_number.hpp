@@ -10,4 +10,8 @@ namespace chaoslab::sim {
 // "inf", "-inf", "n/a" for the non-finite.
 std::string format_number(double v, int significant = 4);
 
+// A number quoted back from a user's file in an error message: whole numbers in full ("65536",
+// not "6.554e+04"), others as printf's %g.
+std::string format_config_number(double v);
+
 }  // namespace chaoslab::sim
