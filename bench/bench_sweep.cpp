@@ -8,8 +8,6 @@
 //   build/bench/bench_sweep [--reps N] [--runs N,N] [--quick] [--chaoslab PATH]
 //
 // Prints figures; asserts nothing about speed (docs/performance.md records them).
-#include <fcntl.h>
-#include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,7 +26,6 @@
 
 #include "bench_support.hpp"
 
-extern char** environ;
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -58,26 +55,11 @@ Sample run_sweep_process(const std::string& chaoslab, const fs::path& file, cons
   fs::remove_all(out);
   const std::string jobs_text = std::to_string(jobs);
   std::vector<std::string> args = {chaoslab, "sweep", file.string(), "--out", out.string(), "--jobs", jobs_text, "-q"};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-  const auto t0 = std::chrono::steady_clock::now();
-  pid_t pid = 0;
-  const int rc = ::posix_spawn(&pid, chaoslab.c_str(), &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) {
-    std::fprintf(stderr, "bench_sweep: cannot start %s\n", chaoslab.c_str());
-    std::exit(1);
-  }
-  int status = 0;
-  struct rusage ru {};
-  ::wait4(pid, &status, 0, &ru);
+  const chaoslab::bench::Spawned p = chaoslab::bench::spawn_quiet(args, "bench_sweep");
+  const int status = p.status;
+  const struct rusage& ru = p.usage;
   Sample s;
-  s.wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  s.wall = p.wall_s;
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     std::fprintf(stderr, "bench_sweep: %s sweep failed (status %d)\n", chaoslab.c_str(), status);
     std::exit(1);

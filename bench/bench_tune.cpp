@@ -8,8 +8,6 @@
 //   build/bench/bench_tune [--reps N] [--seeds N] [--chaoslab PATH]
 //
 // Prints figures; asserts nothing about speed (docs/performance.md records them).
-#include <fcntl.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,7 +24,6 @@
 
 #include "bench_support.hpp"
 
-extern char** environ;
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -48,25 +45,10 @@ Result run_tune(const std::string& chaoslab, const fs::path& out, const std::str
                                    "--set", "/duration_s=180", "--knob", "/policies/breaker/fail_max=2,3,5,8", "--knob",
                                    R"(/policies/retry/stop={"stop_after_attempt":1},{"stop_after_attempt":2},{"stop_after_attempt":3})",
                                    "--seeds", seeds_text, "--search", search, "-j", "1", "-q", "-o", out.string()};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-  const auto t0 = std::chrono::steady_clock::now();
-  pid_t pid = 0;
-  const int rc = ::posix_spawn(&pid, chaoslab.c_str(), &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) {
-    std::fprintf(stderr, "bench_tune: cannot start %s\n", chaoslab.c_str());
-    std::exit(1);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
+  const chaoslab::bench::Spawned p = chaoslab::bench::spawn_quiet(args, "bench_tune");
+  const int status = p.status;
   Result r;
-  r.wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.wall = p.wall_s;
   if (!WIFEXITED(status) || WEXITSTATUS(status) > 1) {
     std::fprintf(stderr, "bench_tune: %s tune failed (status %d)\n", chaoslab.c_str(), status);
     std::exit(1);

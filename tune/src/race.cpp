@@ -59,17 +59,6 @@ double mean_of(const std::vector<double>& a) {
   return n ? s / static_cast<double>(n) : NAN;
 }
 
-bool same_values(const RunValues& a, const RunValues& b) {
-  auto eq = [](const std::vector<double>& x, const std::vector<double>& y) {
-    if (x.size() != y.size()) return false;
-    for (std::size_t i = 0; i < x.size(); ++i)
-      if (!(x[i] == y[i] || (std::isnan(x[i]) && std::isnan(y[i])))) return false;
-    return true;
-  };
-  return eq(a.availability, b.availability) && eq(a.attempts, b.attempts) && eq(a.down_attempts, b.down_attempts) &&
-         eq(a.failed_trials, b.failed_trials) && eq(a.backend_rps, b.backend_rps) && eq(a.open_healthy_s, b.open_healthy_s) &&
-         eq(a.rejected_healthy, b.rejected_healthy) && a.recovered == b.recovered;
-}
 
 std::string points(const Interval& e) {
   return sim::format_number(100 * e.mean, 3) + " points [" + sim::format_number(100 * e.lo, 3) + ", " +
@@ -110,7 +99,7 @@ RaceResult race(std::vector<Candidate> cs, const TuneLimits& lim, double run_aft
     // Runs identical so far to a gentler candidate's (alive is gentlest first): merged into it.
     for (std::size_t i = 0; i < alive.size(); ++i)
       for (std::size_t j = 0; j < i && why[i].empty(); ++j)
-        if (why[j].empty() && same_values(alive[i]->runs, alive[j]->runs)) {
+        if (why[j].empty() && same_runs(alive[i]->runs, alive[j]->runs)) {
           why[i] = "same runs as " + candidate_label(*alive[j]) + " on every seed" + after;
           alive[j]->same_as.push_back(candidate_label(*alive[i]));
           const double own = std::isnan(alive[j]->shortest_same_s) ? alive[j]->cooldown_s : alive[j]->shortest_same_s;

@@ -99,17 +99,6 @@ json estimate_json(const Estimate& e) {
   return {{"mean", e.mean}, {"ci95_lo", e.lo}, {"ci95_hi", e.hi}, {"n", e.n}};
 }
 
-bool same_runs(const RunValues& a, const RunValues& b) {
-  auto eq = [](const std::vector<double>& x, const std::vector<double>& y) {
-    if (x.size() != y.size()) return false;
-    for (std::size_t i = 0; i < x.size(); ++i)
-      if (!(x[i] == y[i] || (std::isnan(x[i]) && std::isnan(y[i])))) return false;
-    return true;
-  };
-  return eq(a.availability, b.availability) && eq(a.attempts, b.attempts) && eq(a.down_attempts, b.down_attempts) &&
-         eq(a.failed_trials, b.failed_trials) && eq(a.backend_rps, b.backend_rps) && eq(a.open_healthy_s, b.open_healthy_s) &&
-         eq(a.rejected_healthy, b.rejected_healthy) && a.recovered == b.recovered;
-}
 
 // 95% interval of the mean paired difference a - b over runs where both have a value.
 Estimate paired_difference(const std::vector<double>& a, const std::vector<double>& b) {
@@ -1014,6 +1003,18 @@ int run_tune(const TuneOptions& opt) {
     std::printf("tuned scenario: %s\n", (out / "scenario.json").c_str());
   }
   return dec.exit_code;
+}
+
+bool same_runs(const RunValues& a, const RunValues& b) {
+  auto eq = [](const std::vector<double>& x, const std::vector<double>& y) {
+    if (x.size() != y.size()) return false;
+    for (std::size_t i = 0; i < x.size(); ++i)
+      if (!(x[i] == y[i] || (std::isnan(x[i]) && std::isnan(y[i])))) return false;
+    return true;
+  };
+  return eq(a.availability, b.availability) && eq(a.attempts, b.attempts) && eq(a.down_attempts, b.down_attempts) &&
+         eq(a.failed_trials, b.failed_trials) && eq(a.backend_rps, b.backend_rps) && eq(a.open_healthy_s, b.open_healthy_s) &&
+         eq(a.rejected_healthy, b.rejected_healthy) && a.recovered == b.recovered;
 }
 
 }  // namespace chaoslab::tune

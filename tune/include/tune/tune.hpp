@@ -54,6 +54,10 @@ struct RunValues {
   std::vector<bool> recovered;
 };
 
+// Identical on every seed (NaN equal to NaN): the grid merges such candidates, the race drops the
+// less gentle one.
+bool same_runs(const RunValues& a, const RunValues& b);
+
 struct Candidate {
   std::size_t point = 0;
   double cooldown_s = 0;
