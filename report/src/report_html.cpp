@@ -38,6 +38,7 @@ caption { text-align: left; color: var(--muted); padding-bottom: 4px; }
 .table { overflow-x: auto; }
 th, td { border-bottom: 1px solid var(--line); padding: 3px 10px; text-align: right; }
 td { white-space: nowrap; }  /* "full-jitter" stays one word; a wide table scrolls instead */
+td.notes { white-space: normal; text-align: left; min-width: 12em; max-width: 30em; }
 th { background: #f5f7fa; }
 th:first-child, td:first-child { text-align: left; }
 tr.hl td { background: var(--hl); font-weight: 600; }
@@ -113,7 +114,10 @@ void render_table(std::string& out, const ReportTable& t) {
     bool hl = false;
     for (int r : t.highlight_rows) hl = hl || r == static_cast<int>(i);
     out += hl ? "<tr class=\"hl\">" : "<tr>";
-    for (const auto& cell : t.rows[i]) out += "<td>" + html_escape(cell) + "</td>";
+    for (std::size_t c = 0; c < t.rows[i].size(); ++c) {
+      const bool notes = t.notes_last && c + 1 == t.rows[i].size();
+      out += (notes ? "<td class=\"notes\">" : "<td>") + html_escape(t.rows[i][c]) + "</td>";
+    }
     out += "</tr>\n";
   }
   out += "</tbody></table></div>\n";

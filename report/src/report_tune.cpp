@@ -93,6 +93,7 @@ void add_tune_sections(ReportPage& page, const std::string& dir) {
 
   ReportTable table;
   table.caption = "Candidates in rank order. Candidates with identical runs on every seed are merged into the gentlest.";
+  table.notes_last = true;  // the merge, never-recovered and constraint notes are sentences
   table.header = {"rank", "candidate", "availability over the incident [95% CI]", "attempts per run", "attempts, no endpoint",
                   "failed trials", "backend attempts/s", "OPEN on healthy (s)", "Pareto", "notes"};
   if (adaptive) table.header.insert(table.header.begin() + 2, "seeds run");

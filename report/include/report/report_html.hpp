@@ -22,6 +22,7 @@ struct ReportTable {
   std::vector<std::string> header;
   std::vector<std::vector<std::string>> rows;
   std::vector<int> highlight_rows;  // row indices drawn emphasised (e.g. the recommendation)
+  bool notes_last = false;          // the last column holds sentences: they wrap, not widen the table
 };
 
 struct ReportChart {
