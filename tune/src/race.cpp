@@ -35,10 +35,7 @@ Interval interval_of(const std::vector<double>& d) {
 
 // a - b on the seeds where both have a value.
 Interval paired(const std::vector<double>& a, const std::vector<double>& b) {
-  std::vector<double> d;
-  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i)
-    if (!std::isnan(a[i]) && !std::isnan(b[i])) d.push_back(a[i] - b[i]);
-  return interval_of(d);
+  return interval_of(paired_differences(a, b));
 }
 
 Interval single(const std::vector<double>& a) {

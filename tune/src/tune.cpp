@@ -102,10 +102,7 @@ json estimate_json(const Estimate& e) {
 
 // 95% interval of the mean paired difference a - b over runs where both have a value.
 Estimate paired_difference(const std::vector<double>& a, const std::vector<double>& b) {
-  std::vector<double> d;
-  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i)
-    if (!std::isnan(a[i]) && !std::isnan(b[i])) d.push_back(a[i] - b[i]);
-  return bootstrap_mean(d);
+  return bootstrap_mean(paired_differences(a, b));
 }
 
 }  // namespace
@@ -1015,6 +1012,13 @@ bool same_runs(const RunValues& a, const RunValues& b) {
   return eq(a.availability, b.availability) && eq(a.attempts, b.attempts) && eq(a.down_attempts, b.down_attempts) &&
          eq(a.failed_trials, b.failed_trials) && eq(a.backend_rps, b.backend_rps) && eq(a.open_healthy_s, b.open_healthy_s) &&
          eq(a.rejected_healthy, b.rejected_healthy) && a.recovered == b.recovered;
+}
+
+std::vector<double> paired_differences(const std::vector<double>& a, const std::vector<double>& b) {
+  std::vector<double> d;
+  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i)
+    if (!std::isnan(a[i]) && !std::isnan(b[i])) d.push_back(a[i] - b[i]);
+  return d;
 }
 
 }  // namespace chaoslab::tune

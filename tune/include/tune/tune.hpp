@@ -58,6 +58,10 @@ struct RunValues {
 // less gentle one.
 bool same_runs(const RunValues& a, const RunValues& b);
 
+// a[i] - b[i] on the seeds where both have a value (a NaN is a run without one): the paired
+// differences both the grid's decision and the race's eliminations test.
+std::vector<double> paired_differences(const std::vector<double>& a, const std::vector<double>& b);
+
 struct Candidate {
   std::size_t point = 0;
   double cooldown_s = 0;
