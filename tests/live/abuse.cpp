@@ -397,15 +397,15 @@ class SlowClients {
  public:
   SlowClients(int port, int count) : port_(port) {
     for (int i = 0; i < count; ++i) conns_.push_back(open());
+    connected_ = static_cast<int>(std::count_if(conns_.begin(), conns_.end(), [](const RawConn& c) { return c.connected(); }));
     thread_ = std::thread([this] { dribble(); });
   }
   ~SlowClients() {
     stop_ = true;
     thread_.join();
   }
-  int connected() const {
-    return static_cast<int>(std::count_if(conns_.begin(), conns_.end(), [](const RawConn& c) { return c.connected(); }));
-  }
+  // conns_ belongs to the dribbling thread once it runs; others read this count.
+  int connected() const { return connected_; }
   int replaced() const { return replaced_; }
 
  private:
@@ -424,7 +424,9 @@ class SlowClients {
         char buf[512];
         // Readable means closed (or refused): the backend never answers a head that never ends.
         if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) && ::recv(conns_[i].fd(), buf, sizeof buf, MSG_DONTWAIT) <= 0) {
+          const bool was = conns_[i].connected();
           conns_[i] = open();
+          connected_ += static_cast<int>(conns_[i].connected()) - static_cast<int>(was);
           ++replaced_;
           continue;
         }
@@ -438,6 +440,7 @@ class SlowClients {
   std::vector<RawConn> conns_;
   std::atomic<bool> stop_{false};
   std::atomic<int> replaced_{0};
+  std::atomic<int> connected_{0};
   std::thread thread_;
 };
 
