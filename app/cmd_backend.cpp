@@ -1,17 +1,9 @@
-// `chaoslab backend`: the lab's backend service (live/backend.hpp) with graceful SIGTERM handling.
-#include <pthread.h>
-#include <signal.h>
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
-
-#include <cstdio>
+// `chaoslab backend`: the lab's backend service (live/backend.hpp) as a process (live/backend_process.hpp).
 #include <optional>
 #include <string>
-#include <thread>
 
 #include "commands.hpp"
-#include "live/backend.hpp"
+#include "live/backend_process.hpp"
 #include "live/env.hpp"
 #include "policies/error.hpp"
 
@@ -52,77 +44,6 @@ live::BackendConfig resolve(const BackendFlags& f) {
   return c;
 }
 
-int serve(const live::BackendConfig& cfg) {
-  // glibc keeps freed memory: one arena per thread, each holding what it freed, and a mmap
-  // threshold that rises to the largest block freed. Four arenas and a fixed threshold keep
-  // repeated abuse within the container's memory limit (tests/live/abuse.cpp, docs/reliability.md).
-#if defined(__GLIBC__)
-  mallopt(M_ARENA_MAX, 4);
-  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
-  mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
-#endif
-  // Signals are taken by one thread with sigwait; every other thread (the pool included,
-  // started later) inherits the blocked mask.
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGUSR1);
-  sigaddset(&set, SIGUSR2);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-
-  live::BackendConfig with_log = cfg;
-  with_log.log = [](const std::string& line) {
-    std::fprintf(stderr, "chaoslab backend: %s\n", line.c_str());
-    std::fflush(stderr);
-  };
-  live::BackendServer server(with_log);
-  const int port = server.bind();
-  std::fprintf(stderr,
-               "chaoslab backend: listening on %s:%d (FAILURE_RATE=%g SLOW_RATE=%g MAX_DELAY_MS=%d "
-               "seed=%llu workers=%d max_connections=%d startup_delay=%.3fs admin=%s service_port=%d)\n",
-               cfg.host.c_str(), port, cfg.failure_rate, cfg.slow_rate, cfg.max_delay_ms,
-               static_cast<unsigned long long>(server.seed()), cfg.workers, server.connection_limit(),
-               to_seconds(cfg.startup_delay), cfg.admin_token.empty() ? "off" : "on", cfg.service_port);
-  std::fflush(stderr);
-
-  std::thread signals([&server, &cfg, set] {
-    for (;;) {
-      int sig = 0;
-      sigwait(&set, &sig);
-      if (sig == SIGUSR1 || sig == SIGUSR2) {
-        // Local live mode's endpoint changes: the pod joined or left its Service.
-        if (sig == SIGUSR2) {
-          server.close_service();
-          continue;
-        }
-        // The previous pod may still be letting go of the port: retry for a second.
-        bool open = false;
-        for (int i = 0; i < 50 && !(open = server.open_service()); ++i)
-          std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        if (!open)
-          std::fprintf(stderr, "chaoslab backend: cannot open the service port %d\n", cfg.service_port);
-        continue;
-      }
-      server.begin_drain();  // first, so whoever reads the message finds /readyz already 503
-      std::fprintf(stderr, "chaoslab backend: %s: draining (%d in flight)\n",
-                   sig == SIGTERM ? "SIGTERM" : "SIGINT", server.in_flight());
-      std::fflush(stderr);
-      if (cfg.drain_delay > Duration{0}) std::this_thread::sleep_for(cfg.drain_delay);
-      const int cut = server.stop();
-      if (cut > 0)
-        std::fprintf(stderr, "chaoslab backend: %d requests still in flight after %.1fs: cut\n", cut,
-                     to_seconds(cfg.shutdown_timeout));
-      return;
-    }
-  });
-  server.run();
-  signals.join();
-  std::fprintf(stderr, "chaoslab backend: stopped\n");
-  return kExitOk;
-}
-
 }  // namespace
 
 void add_backend(CLI::App& app, int& exit_code) {
@@ -158,7 +79,10 @@ void add_backend(CLI::App& app, int& exit_code) {
   sub->add_flag("--service-open", flags->service_open, "Open the --service-port listener at start");
   add_examples(sub, {"chaoslab backend --host 127.0.0.1 --port 8000",
                      "chaoslab backend --host 127.0.0.1 --port 0 --failure-rate 0.5 --seed 1 --admin-token secret"});
-  sub->callback([flags, &exit_code] { exit_code = serve(resolve(*flags)); });
+  sub->callback([flags, &exit_code] {
+    live::run_backend_process(resolve(*flags));
+    exit_code = kExitOk;
+  });
 }
 
 }  // namespace chaoslab::app

@@ -1,9 +1,5 @@
-// `chaoslab client`: the shared client loop over the live runtime (live/client_service.hpp),
-// configured like the lab's client, tracing JSON lines to stdout.
-#include <pthread.h>
-#include <signal.h>
-
-#include <atomic>
+// `chaoslab client`: the shared client loop as a process (live/client_process.hpp), configured
+// like the lab's client (flags, then the lab's environment keys), tracing JSON lines to stdout.
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -13,11 +9,11 @@
 #include <optional>
 #include <random>
 #include <string>
-#include <thread>
 
 #include "commands.hpp"
-#include "live/client_service.hpp"
+#include "live/client_process.hpp"
 #include "live/env.hpp"
+#include "live/url.hpp"
 #include "policies/config.hpp"
 #include "policies/error.hpp"
 #include "sim/scenario.hpp"
@@ -71,19 +67,26 @@ ClientConfig client_config(const ClientFlags& f, std::string* scenario_name) {
 }
 
 int run_client(const ClientFlags& f) {
-  std::string scenario_name = f.baseline ? "lab-baseline" : "lab";
-  const ClientConfig cfg = client_config(f, &scenario_name);
+  live::ClientProcessOptions opt;
+  opt.scenario_name = f.baseline ? "lab-baseline" : "lab";
+  const ClientConfig cfg = client_config(f, &opt.scenario_name);
   const auto env = live::process_env();
-  int port = 8001;
-  if (f.port) port = static_cast<int>(live::parse_int("--port", *f.port, 0, 65535));
-  else if (auto p = live::env_value(env, "PORT")) port = static_cast<int>(live::parse_int("PORT", *p, 0, 65535));
-  std::uint64_t seed = 0;
-  if (f.seed) seed = live::parse_seed("--seed", *f.seed);
-  else if (auto s = live::env_value(env, "SEED")) seed = live::parse_seed("SEED", *s);
-  else seed = (std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}();
-  const Duration duration = f.duration ? from_seconds(live::parse_seconds("--duration", *f.duration)) : Duration{0};
-  const Duration drain = f.drain_timeout ? from_seconds(live::parse_seconds("--drain-timeout", *f.drain_timeout))
-                                         : std::chrono::seconds(5);
+  if (f.port) opt.http_port = static_cast<int>(live::parse_int("--port", *f.port, 0, 65535));
+  else if (auto p = live::env_value(env, "PORT")) opt.http_port = static_cast<int>(live::parse_int("PORT", *p, 0, 65535));
+  if (f.seed) opt.seed = live::parse_seed("--seed", *f.seed);
+  else if (auto s = live::env_value(env, "SEED")) opt.seed = live::parse_seed("SEED", *s);
+  else opt.seed = (std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}();
+  if (f.duration) opt.duration = from_seconds(live::parse_seconds("--duration", *f.duration));
+  if (f.drain_timeout) opt.drain = from_seconds(live::parse_seconds("--drain-timeout", *f.drain_timeout));
+  if (!f.no_http) opt.http_host = f.host.value_or("0.0.0.0");
+  // `kubectl logs` merges stderr into stdout: with the trace on stdout, stay silent unless asked,
+  // so the captured log is nothing but the trace.
+  if (f.verbose || f.trace_file) {
+    opt.say = [](const std::string& line) {
+      std::fprintf(stderr, "chaoslab client: %s\n", line.c_str());
+      std::fflush(stderr);
+    };
+  }
 
   std::ofstream file;
   if (f.trace_file) {
@@ -93,62 +96,7 @@ int run_client(const ClientFlags& f) {
       throw std::runtime_error("cannot write the trace to " + *f.trace_file + ": " +
                                (errno ? std::strerror(errno) : "cannot open the file"));
   }
-  std::ostream& out = f.trace_file ? static_cast<std::ostream&>(file) : std::cout;
-
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-
-  // `kubectl logs` merges stderr into stdout: with the trace on stdout, stay silent unless asked,
-  // so the captured log is nothing but the trace.
-  const bool chatty = f.verbose || f.trace_file.has_value();
-  auto say = [chatty](const std::string& line) {
-    if (!chatty) return;
-    std::fprintf(stderr, "chaoslab client: %s\n", line.c_str());
-    std::fflush(stderr);
-  };
-
-  live::AsioRuntime rt;
-  live::FlushingTraceWriter trace(out);
-  trace.write_meta("live", seed, scenario_name);
-  live::ClientService svc(rt, cfg, seed, trace);
-  if (!f.no_http) {
-    const std::string host = f.host.value_or("0.0.0.0");
-    const int bound = svc.listen(host, port);
-    say("/health and /metrics on " + host + ":" + std::to_string(bound));
-  }
-  say("calling " + cfg.target + " (breaker " + (cfg.breaker_enabled ? "on" : "off") + ", retry " +
-      (cfg.retry_enabled ? "on" : "off") + ", seed " + std::to_string(seed) + ")");
-
-  // Ends the run: no new calls, in-flight calls get `drain`, then the io loop stops.
-  bool stopping = false;
-  auto finish = [&] {
-    if (stopping) return;
-    stopping = true;
-    rt.call_after(drain, [&rt] { rt.stop(); });
-    svc.stop([&rt] { rt.stop(); });
-  };
-  rt.post([&] {
-    svc.start();
-    if (duration > Duration{0}) rt.call_after(duration, finish);
-  });
-  std::atomic<bool> ended{false};
-  std::thread signals([&rt, &finish, &ended, set] {
-    int sig = 0;
-    sigwait(&set, &sig);
-    if (!ended) rt.post(finish);
-  });
-  rt.run();
-  svc.close_http();
-  // Wake the signal thread if the run ended by --duration.
-  ended = true;
-  pthread_kill(signals.native_handle(), SIGTERM);
-  signals.join();
-  out.flush();
-  say("stopped after " + std::to_string(svc.client().calls_started()) + " calls");
+  live::run_client_process(cfg, opt, f.trace_file ? static_cast<std::ostream&>(file) : std::cout);
   return kExitOk;
 }
 
