@@ -215,6 +215,39 @@ TEST_CASE("tune: three knobs, the adaptive search reaches the full grid's recomm
   // Deterministic: one job gives the same bytes.
   REQUIRE(run_chaoslab(args("adaptive", s / "race1", "1"), s.dir).exit_code == 0);
   CHECK(slurp(s / "race1/tune.json") == slurp(s / "race/tune.json"));
+
+  // Interrupted in a middle round (its runs.jsonl cut mid-line, its summary, the later rounds and
+  // the results not written yet): --resume completes the same race to the same bytes.
+  namespace fs = std::filesystem;
+  const std::size_t rounds = r["search"]["rounds"].size();
+  REQUIRE(rounds >= 3);
+  const std::size_t cut = rounds / 2 + 1;
+  fs::copy(s / "race", s / "cut", fs::copy_options::recursive);
+  for (std::size_t i = cut + 1; i <= rounds; ++i) fs::remove_all(s / "cut/race" / ("round-" + std::to_string(i)));
+  const fs::path cut_round = s / "cut/race" / ("round-" + std::to_string(cut));
+  const std::string lines = slurp(cut_round / "runs.jsonl");
+  std::ofstream(cut_round / "runs.jsonl", std::ios::trunc) << lines.substr(0, lines.size() / 2);
+  for (const char* f : {"summary.csv"}) fs::remove(cut_round / f);
+  for (const char* f : {"tune.json", "scenario.json", "report.html"}) fs::remove(s / "cut" / f);
+  auto resume = args("adaptive", s / "cut", "2");
+  resume.push_back("--resume");
+  REQUIRE(run_chaoslab(resume, s.dir).exit_code == 0);
+  CHECK(slurp(s / "cut/tune.json") == slurp(s / "race/tune.json"));
+  CHECK(slurp(s / "cut/scenario.json") == slurp(s / "race/scenario.json"));
+  for (std::size_t i = 1; i <= rounds; ++i) {
+    const fs::path round = fs::path("race") / ("round-" + std::to_string(i)) / "runs.jsonl";
+    CHECK(slurp(s / "cut" / round) == slurp(s / "race" / round));
+  }
+  // Without --resume, or with other candidates, the directory is refused (exit 2), not mixed.
+  const auto again = run_chaoslab(args("adaptive", s / "cut", "2"), s.dir);
+  CHECK(again.exit_code == 2);
+  CHECK(again.err.find("pass --resume to complete it") != std::string::npos);
+  auto other = args("adaptive", s / "cut", "2");
+  *std::find(other.begin(), other.end(), "0.5,1,2,5,10") = "0.5,1,2,5";
+  other.push_back("--resume");
+  const auto differs = run_chaoslab(other, s.dir);
+  CHECK(differs.exit_code == 2);
+  CHECK(differs.err.find("describes a different sweep") != std::string::npos);
 }
 
 TEST_CASE("tune: --knob values are checked against the scenario, the error naming the pointer") {
