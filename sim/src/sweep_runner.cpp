@@ -187,6 +187,12 @@ RunsScan scan_runs(const fs::path& runs_jsonl, std::size_t first_run) {
 
 void write_file_atomic(const fs::path& path, const std::string& text) {
   const fs::path tmp = path.string() + ".tmp";
+  if (path.has_parent_path()) {
+    // Like the output directories of sweep and tune: `-o out/x.html` works in a fresh checkout.
+    std::error_code ec;
+    fs::create_directories(path.parent_path(), ec);
+    if (ec) throw SweepIoError("cannot write " + path.string() + ": " + ec.message());
+  }
   {
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
     if (!f) throw SweepIoError("cannot write " + path.string() + ": " + errno_text(errno));

@@ -2,6 +2,12 @@
 // tune and sweep; bad input is one line and exit 2; and the round trip through local live mode.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <filesystem>
+#include <sstream>
+#include <string>
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
 #include "sweep_process.hpp"
@@ -95,9 +101,14 @@ TEST_CASE("calibrate: bad input is one line naming the file, exit 2; an unwritab
     CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
     CHECK_FALSE(std::filesystem::exists(out));
   }
-  const auto w = run_chaoslab({"calibrate", fixture("pods-crashloop.json"), "-o", (s / "no/such/dir/t.json").string()}, s.dir);
+  // A missing folder is created (as sweep and tune create theirs); a file in the way is exit 3.
+  const auto made = run_chaoslab({"calibrate", fixture("pods-crashloop.json"), "-o", (s / "new/dir/t.json").string()}, s.dir);
+  CHECK(made.exit_code == 0);
+  CHECK(std::filesystem::exists(s / "new/dir/t.json"));
+  const auto blocked = s.write("a-file", "x") / "t.json";
+  const auto w = run_chaoslab({"calibrate", fixture("pods-crashloop.json"), "-o", blocked.string()}, s.dir);
   CHECK(w.exit_code == 3);
-  CHECK(w.err.rfind("chaoslab: error: ", 0) == 0);
+  CHECK(w.err.rfind("chaoslab: error: cannot write " + blocked.string() + ": ", 0) == 0);
   const auto missing = run_chaoslab({"run", kSource + "/scenarios/lab3-chaos.json", "--set", "/kubernetes=@" + out}, s.dir);
   CHECK(missing.exit_code == 2);
   CHECK(missing.err == "chaoslab: error: " + kSource + "/scenarios/lab3-chaos.json: --set /kubernetes=@" + out + ": cannot read " + out + "\n");
@@ -151,4 +162,72 @@ TEST_CASE("calibrate: timings from a live run reproduce its recovery within the 
   }
   CHECK(outage);
   CHECK(cmp.exit_code == 0);
+}
+
+namespace {
+
+// The doc's example blocks: each "$ chaoslab ..." command (with its "\" continuation lines) and
+// the output lines quoted under it ("   ..." marks lines left out).
+struct Quoted {
+  std::vector<std::string> args;
+  std::vector<std::string> lines;
+};
+std::vector<Quoted> quoted_commands(const std::string& doc) {
+  std::vector<Quoted> out;
+  std::istringstream in(doc);
+  bool in_block = false, continued = false, has_command = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("```", 0) == 0) {
+      in_block = !in_block;
+      has_command = false;  // output belongs to the command of its own block
+      continue;
+    }
+    if (!in_block) continue;
+    if (line.rfind("$ chaoslab ", 0) == 0 || continued) {
+      if (!continued) out.emplace_back();
+      has_command = true;
+      continued = !line.empty() && line.back() == '\\';
+      std::istringstream words(line.substr(line.rfind("$ chaoslab ", 0) == 0 ? 11 : 0));
+      for (std::string w; words >> w;)
+        if (w != "\\") out.back().args.push_back(w);
+    } else if (has_command && line != "   ...") {
+      out.back().lines.push_back(line);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("calibrate: docs/calibrate.md's worked example runs as written and prints the lines it quotes") {
+  ScratchDir s("calibrate-docs");
+  // The doc's paths are relative to the source directory; the outputs go to the scratch folder.
+  std::filesystem::create_directory_symlink(kSource + "/tests", s / "tests");
+  std::filesystem::create_directory_symlink(kSource + "/scenarios", s / "scenarios");
+  const std::string doc = slurp(kSource + "/docs/calibrate.md");
+  std::vector<Quoted> examples;
+  for (auto& q : quoted_commands(doc))
+    if (q.args.size() > 1 && !q.lines.empty() && (q.args[0] == "calibrate" || q.args[0] == "tune"))
+      examples.push_back(std::move(q));
+  REQUIRE(examples.size() == 2);
+  for (const auto& q : examples) {
+    const auto r = run_chaoslab(q.args, s.dir, s.dir);
+    INFO(q.args[0], ": ", r.err);
+    REQUIRE(r.exit_code == 0);
+    const std::string printed = "\n" + r.out;
+    for (const auto& line : q.lines) CHECK_MESSAGE(printed.find("\n" + line + "\n") != std::string::npos, line);
+  }
+  // The comparison under it: the same tune on the scenario's own timings.
+  auto own = examples[1].args;
+  const auto timings = std::find(own.begin(), own.end(), "/kubernetes=@out/timings.json");
+  REQUIRE(timings != own.end());
+  own.erase(timings - 1, timings + 1);  // with its --set
+  const auto out = std::find(own.begin(), own.end(), "--out");
+  REQUIRE(out + 1 < own.end());
+  out[1] = "out/own";
+  const auto r = run_chaoslab(own, s.dir, s.dir);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("a ready endpoint is back 4.04 s after the fault (median") != std::string::npos);
+  CHECK(r.out.find("\nrecommendation: cool-down 0.19 s") != std::string::npos);
+  CHECK(doc.find("back after 4.04 s (median) and recommends 0.19 s") != std::string::npos);
 }

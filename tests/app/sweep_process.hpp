@@ -27,11 +27,12 @@ struct ProcResult {
   std::string out, err;
 };
 
-// Starts argv[0] (a path) with stdout/stderr redirected to files; returns the pid.
+// Starts argv[0] (a path) with stdout/stderr redirected to files, in `cwd` if given; returns the pid.
 inline pid_t spawn(const std::vector<std::string>& argv, const std::filesystem::path& out,
-                   const std::filesystem::path& err) {
+                   const std::filesystem::path& err, const std::filesystem::path& cwd = {}) {
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
+  if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&fa, cwd.c_str());
   posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
@@ -54,21 +55,24 @@ inline int wait_exit(pid_t pid) {
   return -1000;
 }
 
-inline ProcResult run(const std::vector<std::string>& argv, const std::filesystem::path& scratch) {
+inline ProcResult run(const std::vector<std::string>& argv, const std::filesystem::path& scratch,
+                      const std::filesystem::path& cwd = {}) {
   static int n = 0;
   const auto out = scratch / ("proc-" + std::to_string(++n) + ".out");
   const auto err = scratch / ("proc-" + std::to_string(n) + ".err");
   ProcResult r;
-  r.exit_code = wait_exit(spawn(argv, out, err));
+  r.exit_code = wait_exit(spawn(argv, out, err, cwd));
   r.out = slurp(out);
   r.err = slurp(err);
   return r;
 }
 
 // chaoslab ARGS...
-inline ProcResult run_chaoslab(std::vector<std::string> args, const std::filesystem::path& scratch) {
+// `scratch` takes the output files; the process runs in `cwd` (default: the test's own).
+inline ProcResult run_chaoslab(std::vector<std::string> args, const std::filesystem::path& scratch,
+                               const std::filesystem::path& cwd = {}) {
   args.insert(args.begin(), CHAOSLAB_BINARY);
-  return run(args, scratch);
+  return run(args, scratch, cwd);
 }
 
 inline std::size_t count_lines(const std::filesystem::path& p) {

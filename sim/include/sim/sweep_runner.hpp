@@ -97,7 +97,8 @@ struct RunsScan {
 };
 RunsScan scan_runs(const std::filesystem::path& runs_jsonl, std::size_t first_run);
 
-// Writes `text` to `path` via a temporary file and a rename. Throws SweepIoError.
+// Writes `text` to `path` via a temporary file and a rename, creating missing parent folders.
+// Throws SweepIoError.
 void write_file_atomic(const std::filesystem::path& path, const std::string& text);
 
 }  // namespace chaoslab::sim
