@@ -189,6 +189,7 @@ void CircuitBreaker::half_open(Instant now) {
 void CircuitBreaker::set_state(Instant now, BreakerState to) {
   const BreakerState from = state_;
   state_ = to;
+  if (hook_) hook_(hook_ctx_, now, from, to);
   for (auto* l : listeners_) l->state_change(now, from, to);
 }
 

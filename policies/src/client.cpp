@@ -15,19 +15,6 @@ struct Client::Call {
   std::optional<RetrySequence> seq;
 };
 
-// Breaker transitions go to the trace with the client's id.
-class Client::TransitionForwarder final : public BreakerListener {
- public:
-  TransitionForwarder(TraceSink& trace, int id) : trace_(trace), id_(id) {}
-  void state_change(Instant t, BreakerState from, BreakerState to) override {
-    trace_.on_transition(t, TransitionEvent{id_, from, to});
-  }
-
- private:
-  TraceSink& trace_;
-  int id_;
-};
-
 namespace {
 // The caller of a finished call sees no exception for a response below 500 (httpx semantics).
 Raised raised_for(OutcomeKind k) {
@@ -39,8 +26,7 @@ Client::Client(Runtime& rt, const ClientConfig& cfg, Rng& rng, TraceSink& trace,
     : rt_(rt), cfg_(cfg), rng_(rng), trace_(trace), id_(id), budget_(cfg.retry.budget) {
   if (cfg_.breaker_enabled) {
     breaker_ = std::make_unique<CircuitBreaker>(cfg_.breaker, &rng_);
-    forwarder_ = std::make_unique<TransitionForwarder>(trace_, id_);
-    breaker_->add_listener(forwarder_.get());
+    breaker_->set_transition_hook(on_transition, this);
   }
   target_ = rt_.resolve(cfg_.target);
 }
@@ -94,6 +80,12 @@ void Client::on_retry_timer(void* self, std::uint64_t call) {
 
 void Client::on_http_done(void* self, std::uint64_t call, const HttpResult& r) {
   static_cast<Client*>(self)->on_attempt_done(reinterpret_cast<Call*>(static_cast<std::uintptr_t>(call)), r);
+}
+
+// Breaker transitions go to the trace with the client's id.
+void Client::on_transition(void* self, Instant t, BreakerState from, BreakerState to) {
+  auto* c = static_cast<Client*>(self);
+  c->trace_.on_transition(t, TransitionEvent{c->id_, from, to});
 }
 
 void Client::on_breaker_timer(void* self, std::uint64_t) {

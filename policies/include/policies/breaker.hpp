@@ -110,6 +110,14 @@ class CircuitBreaker {
   const BreakerConfig& config() const { return cfg_; }
 
   void add_listener(BreakerListener* l) { listeners_.push_back(l); }
+  // A plain function told of every state change (before the listeners): the client's trace uses
+  // it instead of a listener, whose empty before_call/on_success/on_failure would be called
+  // through a pointer on every call.
+  using TransitionFn = void (*)(void* ctx, Instant now, BreakerState from, BreakerState to);
+  void set_transition_hook(TransitionFn fn, void* ctx) {
+    hook_ = fn;
+    hook_ctx_ = ctx;
+  }
 
  private:
   void open(Instant now);
@@ -141,6 +149,8 @@ class CircuitBreaker {
   int window_failures_ = 0;
   int window_slow_ = 0;
   std::vector<BreakerListener*> listeners_;
+  TransitionFn hook_ = nullptr;
+  void* hook_ctx_ = nullptr;
 };
 
 }  // namespace chaoslab

@@ -57,7 +57,6 @@ class Client {
 
  private:
   struct Call;
-  class TransitionForwarder;
 
   void schedule_next_arrival();
   void start_call();
@@ -76,6 +75,7 @@ class Client {
   static void on_retry_timer(void* self, std::uint64_t call);
   static void on_breaker_timer(void* self, std::uint64_t);
   static void on_http_done(void* self, std::uint64_t call, const HttpResult& r);
+  static void on_transition(void* self, Instant t, BreakerState from, BreakerState to);
 
   Runtime& rt_;
   ClientConfig cfg_;
@@ -84,7 +84,6 @@ class Client {
   int id_;
   TargetId target_ = 0;
   std::unique_ptr<CircuitBreaker> breaker_;
-  std::unique_ptr<TransitionForwarder> forwarder_;
   RetryBudget budget_;
   Instant stop_at_ = Instant::max();
   bool running_ = false;
