@@ -98,7 +98,12 @@ class CircuitBreaker {
   Raised on_result(Instant now, Verdict v, Duration call_duration = Duration{0});
 
   // For automatic_half_open: when the breaker wants its tick() (Instant::max() if never).
-  Instant next_timer() const;
+  Instant next_timer() const {
+    if (state_ == BreakerState::open && cfg_.automatic_half_open) return opened_at_ + open_duration_;
+    if (state_ == BreakerState::half_open && cfg_.max_half_open_duration > Duration{0})
+      return half_opened_at_ + cfg_.max_half_open_duration;
+    return Instant::max();
+  }
   void tick(Instant now);
 
   BreakerState state() const { return state_; }

@@ -35,7 +35,9 @@ class SimRuntime final : public Runtime {
     return q_.schedule(q_.now() + after, std::move(fn));
   }
   // A plain event on the queue: nothing to wrap (EventQueue::Fn is the same signature).
-  TimerId call_after_fn(Duration after, TimerFn fn, void* ctx, std::uint64_t arg) override {
+  // always_inline: the client's think, retry and breaker timers (GCC kept it out of line).
+  [[gnu::always_inline]] TimerId call_after_fn(Duration after, TimerFn fn, void* ctx,
+                                               std::uint64_t arg) override {
     if (after < Duration::zero()) after = Duration::zero();
     return q_.schedule(q_.now() + after, fn, ctx, arg);
   }
