@@ -120,13 +120,6 @@ Raised CircuitBreaker::on_result(Instant now, Verdict v, Duration call_duration)
   return raised;
 }
 
-Instant CircuitBreaker::next_timer() const {
-  if (state_ == BreakerState::open && cfg_.automatic_half_open) return opened_at_ + open_duration_;
-  if (state_ == BreakerState::half_open && cfg_.max_half_open_duration > Duration{0})
-    return half_opened_at_ + cfg_.max_half_open_duration;
-  return Instant::max();
-}
-
 void CircuitBreaker::tick(Instant now) {
   if (state_ == BreakerState::open && cfg_.automatic_half_open &&
       now >= opened_at_ + open_duration_) {
@@ -189,6 +182,7 @@ void CircuitBreaker::half_open(Instant now) {
 void CircuitBreaker::set_state(Instant now, BreakerState to) {
   const BreakerState from = state_;
   state_ = to;
+  if (hook_) hook_(hook_ctx_, now, from, to);
   for (auto* l : listeners_) l->state_change(now, from, to);
 }
 

@@ -3,6 +3,8 @@
 #include "policies/retry.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
 #include <cmath>
 
 namespace chaoslab {
@@ -11,9 +13,32 @@ namespace {
 // Waits are capped here so that an unbounded exponential (max = inf) still fits in a Duration.
 constexpr double kMaxWaitSeconds = 1e9;
 
+// std::pow(base, k) for an attempt's exponent, remembered per thread for the last base: the same
+// call with the same arguments, so the same value, without libm's ~80 instructions per retry.
+double pow_attempt(double base, int k) {
+  constexpr int kCached = 32;
+  if (k < 0 || k >= kCached) return std::pow(base, k);
+  struct Cache {
+    std::uint64_t base_bits = 0;
+    std::uint32_t have = 0;  // bit k: v[k] holds pow(base, k)
+    double v[kCached];
+  };
+  thread_local Cache c;
+  const auto bits = std::bit_cast<std::uint64_t>(base);
+  if (c.base_bits != bits) {
+    c.base_bits = bits;
+    c.have = 0;
+  }
+  if (!((c.have >> k) & 1u)) {
+    c.v[k] = std::pow(base, k);
+    c.have |= 1u << k;
+  }
+  return c.v[k];
+}
+
 double exponential_value(const WaitSpec& w, int n) {
   // tenacity wait_exponential; an overflow gives `max`, as tenacity's OverflowError branch does.
-  const double result = w.multiplier * std::pow(w.exp_base, n - 1);
+  const double result = w.multiplier * pow_attempt(w.exp_base, n - 1);
   if (std::isnan(result)) return w.max;
   return std::max(std::max(0.0, w.min), std::min(result, w.max));
 }
@@ -34,12 +59,12 @@ double wait_seconds(const WaitSpec& w, RetryState& s, Rng& rng) {
     case WaitSpec::Kind::exponential_jitter: {
       // tenacity draws the jitter before it computes the power.
       const double jitter = rng.uniform(0.0, w.jitter);
-      double result = w.initial * std::pow(w.exp_base, n - 1) + jitter;
+      double result = w.initial * pow_attempt(w.exp_base, n - 1) + jitter;
       if (std::isnan(result)) result = w.max;
       return std::max(std::max(0.0, w.min), std::min(result, w.max));
     }
     case WaitSpec::Kind::equal_jitter: {
-      const double e = std::min(w.max, w.multiplier * std::pow(w.exp_base, n - 1));
+      const double e = std::min(w.max, w.multiplier * pow_attempt(w.exp_base, n - 1));
       return e / 2.0 + rng.uniform(0.0, e / 2.0);
     }
     case WaitSpec::Kind::decorrelated_jitter: {

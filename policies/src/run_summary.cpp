@@ -14,6 +14,7 @@ void RunSummarySink::reset() {
   clients_.clear();
   ready_pods_.clear();
   ready_history_.clear();
+  ready_hint_ = 0;
   saw_pods_ = false;
   cooldown_mark_ = Instant{};
   chaos_seen_ = false;
@@ -32,11 +33,19 @@ RunSummarySink::ClientState& RunSummarySink::client(int id) {
 
 bool RunSummarySink::ready_endpoint_at(Instant t) const {
   if (!saw_pods_) return true;
-  // The last change at or before t.
-  const auto it = std::upper_bound(ready_history_.begin(), ready_history_.end(), t,
-                                   [](Instant x, const std::pair<Instant, bool>& h) { return x < h.first; });
-  if (it == ready_history_.begin()) return false;
-  return std::prev(it)->second;
+  // The last change at or before t: u is the first change after t. Attempts start in time order
+  // (per client), so the last answer's position is tried first, then a binary search.
+  const auto& h = ready_history_;
+  std::size_t u = ready_hint_;
+  if (!(u <= h.size() && (u == 0 || h[u - 1].first <= t) && (u == h.size() || t < h[u].first))) {
+    u = static_cast<std::size_t>(
+        std::upper_bound(h.begin(), h.end(), t,
+                         [](Instant x, const std::pair<Instant, bool>& e) { return x < e.first; }) -
+        h.begin());
+    ready_hint_ = u;
+  }
+  if (u == 0) return false;
+  return h[u - 1].second;
 }
 
 void RunSummarySink::advance_cooldown(Instant t) {

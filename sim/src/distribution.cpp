@@ -9,7 +9,7 @@
 
 namespace chaoslab::sim {
 
-double Dist::sample(Rng& rng) const {
+double Dist::sample_other(Rng& rng) const {
   switch (kind) {
     case Kind::constant: return a;
     case Kind::uniform: return rng.uniform(a, b);

@@ -110,14 +110,14 @@ RunResult run_scenario(const Scenario& sc, std::uint64_t seed, const RunOptions&
   for (const auto& spec : sc.clients) n_clients += static_cast<std::size_t>(spec.count);
   ws.client_rngs.clear();
   ws.client_rngs.reserve(n_clients);  // clients keep references: no reallocation below
-  std::vector<std::unique_ptr<Client>> clients;
+  std::vector<std::unique_ptr<SimClient>> clients;
   clients.reserve(n_clients);
   for (const auto& spec : sc.clients) {
     for (int k = 0; k < spec.count; ++k) {
       const auto id = static_cast<int>(clients.size());
       ws.client_rngs.emplace_back(stream_seed(seed, Stream::client_base, static_cast<std::uint64_t>(id)));
-      clients.push_back(std::make_unique<Client>(ws.runtime, spec.config, ws.client_rngs.back(), *sink, id));
-      Client* c = clients.back().get();
+      clients.push_back(std::make_unique<SimClient>(ws.runtime, spec.config, ws.client_rngs.back(), *sink, id));
+      SimClient* c = clients.back().get();
       if (spec.start_at <= Duration::zero()) {
         c->start(end);
       } else {

@@ -3,6 +3,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "policies/client_impl.hpp"
+
 namespace chaoslab::sim {
 
 TargetId SimRuntime::resolve(std::string_view url) {
@@ -16,10 +18,10 @@ void SimRuntime::http_get(TargetId target, Duration timeout,
   http_->http_get(target, timeout, std::move(done));
 }
 
-void SimRuntime::http_get_fn(TargetId target, Duration timeout, HttpDoneFn done, void* ctx,
-                             std::uint64_t arg) {
-  if (!http_) throw std::logic_error("SimRuntime::http_get without an HTTP model");
-  http_->http_get_fn(target, timeout, done, ctx, arg);
-}
+void SimRuntime::no_http_model() { throw std::logic_error("SimRuntime::http_get without an HTTP model"); }
 
 }  // namespace chaoslab::sim
+
+namespace chaoslab {
+template class BasicClient<sim::SimRuntime>;
+}  // namespace chaoslab

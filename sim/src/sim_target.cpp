@@ -73,7 +73,7 @@ void SimTarget::http(const chaos::HttpRequest& req, std::function<void(const cha
   }
   if (service_from_url(req.url) == "client" && !clients_.empty()) {
     // The lab client's GET /health: it answers while it runs, with its breaker state.
-    const Client& c = *clients_.front();
+    const SimClient& c = *clients_.front();
     std::string state = c.breaker() ? std::string(to_string(c.breaker()->state())) : "disabled";
     rt_.call_after(Duration::zero(), [done = std::move(done), state = std::move(state)] {
       chaos::HttpResponse resp;

@@ -98,7 +98,12 @@ class CircuitBreaker {
   Raised on_result(Instant now, Verdict v, Duration call_duration = Duration{0});
 
   // For automatic_half_open: when the breaker wants its tick() (Instant::max() if never).
-  Instant next_timer() const;
+  Instant next_timer() const {
+    if (state_ == BreakerState::open && cfg_.automatic_half_open) return opened_at_ + open_duration_;
+    if (state_ == BreakerState::half_open && cfg_.max_half_open_duration > Duration{0})
+      return half_opened_at_ + cfg_.max_half_open_duration;
+    return Instant::max();
+  }
   void tick(Instant now);
 
   BreakerState state() const { return state_; }
@@ -110,6 +115,14 @@ class CircuitBreaker {
   const BreakerConfig& config() const { return cfg_; }
 
   void add_listener(BreakerListener* l) { listeners_.push_back(l); }
+  // A plain function told of every state change (before the listeners): the client's trace uses
+  // it instead of a listener, whose empty before_call/on_success/on_failure would be called
+  // through a pointer on every call.
+  using TransitionFn = void (*)(void* ctx, Instant now, BreakerState from, BreakerState to);
+  void set_transition_hook(TransitionFn fn, void* ctx) {
+    hook_ = fn;
+    hook_ctx_ = ctx;
+  }
 
  private:
   void open(Instant now);
@@ -141,6 +154,8 @@ class CircuitBreaker {
   int window_failures_ = 0;
   int window_slow_ = 0;
   std::vector<BreakerListener*> listeners_;
+  TransitionFn hook_ = nullptr;
+  void* hook_ctx_ = nullptr;
 };
 
 }  // namespace chaoslab

@@ -36,13 +36,17 @@ struct ClientConfig {
   RetryPolicy retry;  // retry.attempt_timeout is the per-attempt timeout even without retry
 };
 
-class Client {
+// Generic over the runtime type: Client (below) runs on any Runtime through its virtual calls;
+// the simulator instantiates it for its final SimRuntime, so that now(), timers and HTTP calls
+// are direct, inlined calls on its per-event path (sim/sim_runtime.hpp).
+template <class Rt>
+class BasicClient {
  public:
   // All references must outlive the client. `rng` is this client's own stream.
-  Client(Runtime& rt, const ClientConfig& cfg, Rng& rng, TraceSink& trace, int id = 0);
-  ~Client();
-  Client(const Client&) = delete;
-  Client& operator=(const Client&) = delete;
+  BasicClient(Rt& rt, const ClientConfig& cfg, Rng& rng, TraceSink& trace, int id = 0);
+  ~BasicClient();
+  BasicClient(const BasicClient&) = delete;
+  BasicClient& operator=(const BasicClient&) = delete;
 
   // Starts the loop now; no call starts at or after `stop_at`.
   void start(Instant stop_at = Instant::max());
@@ -57,7 +61,6 @@ class Client {
 
  private:
   struct Call;
-  class TransitionForwarder;
 
   void schedule_next_arrival();
   void start_call();
@@ -76,15 +79,15 @@ class Client {
   static void on_retry_timer(void* self, std::uint64_t call);
   static void on_breaker_timer(void* self, std::uint64_t);
   static void on_http_done(void* self, std::uint64_t call, const HttpResult& r);
+  static void on_transition(void* self, Instant t, BreakerState from, BreakerState to);
 
-  Runtime& rt_;
+  Rt& rt_;
   ClientConfig cfg_;
   Rng& rng_;
   TraceSink& trace_;
   int id_;
   TargetId target_ = 0;
   std::unique_ptr<CircuitBreaker> breaker_;
-  std::unique_ptr<TransitionForwarder> forwarder_;
   RetryBudget budget_;
   Instant stop_at_ = Instant::max();
   bool running_ = false;
@@ -98,5 +101,9 @@ class Client {
   std::vector<std::unique_ptr<Call>> calls_;
   std::vector<Call*> free_calls_;
 };
+
+using Client = BasicClient<Runtime>;
+// Defined in policies/client_impl.hpp; instantiated for Runtime in client.cpp.
+extern template class BasicClient<Runtime>;
 
 }  // namespace chaoslab

@@ -101,6 +101,7 @@ class RunSummarySink final : public TraceSink {
   // Ready pods: names currently ready, and the history of (time, any ready) changes.
   std::vector<std::string> ready_pods_;
   std::vector<std::pair<Instant, bool>> ready_history_;
+  mutable std::size_t ready_hint_ = 0;  // ready_endpoint_at's last answer (an index into it)
   bool saw_pods_ = false;
   Instant cooldown_mark_{};
   // Recovery

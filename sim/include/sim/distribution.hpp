@@ -32,7 +32,13 @@ struct Dist {
   static Dist exponential(double mean) { return Dist{Kind::exponential, mean, 0, {}}; }
   static Dist lognormal(double median, double sigma) { return Dist{Kind::lognormal, median, sigma, {}}; }
 
-  double sample(Rng& rng) const;
+  // Uniform and constant inline: the network hop and most Kubernetes delays are uniform, drawn
+  // twice per request (a call into distribution.cpp and its switch cost more than the draw).
+  double sample(Rng& rng) const {
+    if (kind == Kind::uniform) return rng.uniform(a, b);
+    if (kind == Kind::constant) return a;
+    return sample_other(rng);
+  }
   double mean() const;
   // Samples in seconds / milliseconds as a Duration (never negative).
   Duration sample_s(Rng& rng) const { return to_duration(sample(rng) * 1e9); }
@@ -42,6 +48,7 @@ struct Dist {
   bool operator==(const Dist&) const = default;
 
  private:
+  double sample_other(Rng& rng) const;
   static Duration to_duration(double ns) {
     return ns <= 0 ? Duration::zero() : Duration(static_cast<std::int64_t>(ns + 0.5));
   }

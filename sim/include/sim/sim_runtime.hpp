@@ -5,6 +5,7 @@
 #include <functional>
 #include <string_view>
 
+#include "policies/client.hpp"
 #include "policies/runtime.hpp"
 #include "sim/event_queue.hpp"
 
@@ -34,7 +35,9 @@ class SimRuntime final : public Runtime {
     return q_.schedule(q_.now() + after, std::move(fn));
   }
   // A plain event on the queue: nothing to wrap (EventQueue::Fn is the same signature).
-  TimerId call_after_fn(Duration after, TimerFn fn, void* ctx, std::uint64_t arg) override {
+  // always_inline: the client's think, retry and breaker timers (GCC kept it out of line).
+  [[gnu::always_inline]] TimerId call_after_fn(Duration after, TimerFn fn, void* ctx,
+                                               std::uint64_t arg) override {
     if (after < Duration::zero()) after = Duration::zero();
     return q_.schedule(q_.now() + after, fn, ctx, arg);
   }
@@ -43,11 +46,24 @@ class SimRuntime final : public Runtime {
   void http_get(TargetId target, Duration timeout,
                 std::function<void(const HttpResult&)> done) override;
   void http_get_fn(TargetId target, Duration timeout, HttpDoneFn done, void* ctx,
-                   std::uint64_t arg) override;
+                   std::uint64_t arg) override {
+    if (!http_) [[unlikely]] no_http_model();
+    http_->http_get_fn(target, timeout, done, ctx, arg);
+  }
 
  private:
+  [[noreturn]] static void no_http_model();
+
   EventQueue& q_;
   HttpModel* http_;
 };
 
+// The shared client on the simulator's runtime: the same code as Client, with SimRuntime's
+// inline now() and timers instead of virtual calls (instantiated in sim_runtime.cpp).
+using SimClient = BasicClient<SimRuntime>;
+
 }  // namespace chaoslab::sim
+
+namespace chaoslab {
+extern template class BasicClient<sim::SimRuntime>;
+}  // namespace chaoslab

@@ -15,7 +15,7 @@ namespace chaoslab::sim {
 class SimTarget final : public chaos::Target {
  public:
   // `clients` answer http probes to the "client" service (GET /health: breaker state).
-  SimTarget(SimRuntime& rt, Cluster& cluster, const std::vector<std::unique_ptr<Client>>& clients)
+  SimTarget(SimRuntime& rt, Cluster& cluster, const std::vector<std::unique_ptr<SimClient>>& clients)
       : rt_(rt), cluster_(cluster), clients_(clients) {}
 
   Runtime& runtime() override { return rt_; }
@@ -38,7 +38,7 @@ class SimTarget final : public chaos::Target {
 
   SimRuntime& rt_;
   Cluster& cluster_;
-  const std::vector<std::unique_ptr<Client>>& clients_;
+  const std::vector<std::unique_ptr<SimClient>>& clients_;
 };
 
 }  // namespace chaoslab::sim
