@@ -176,6 +176,20 @@ RunSummary RunSummarySink::finish(Instant end, std::uint64_t seed, std::uint64_t
 
 // ---------------------------------------------------------------------------------------------
 
+FixedDecimal summary_decimal(double v, int decimals) {
+  // Tiny negative values from subtraction print as 0, not -0.000. The thresholds are computed
+  // once, by the same expression as before (a pow per number was 1 % of a sweep).
+  static const auto tiny = [] {
+    std::array<double, 10> t{};
+    for (int d = 0; d < 10; ++d) t[static_cast<std::size_t>(d)] = 0.5 * std::pow(10.0, -d);
+    return t;
+  }();
+  const double below = decimals >= 0 && decimals < 10 ? tiny[static_cast<std::size_t>(decimals)]
+                                                       : 0.5 * std::pow(10.0, -decimals);
+  if (std::fabs(v) < below) v = 0;
+  return to_fixed_decimal(v, decimals);
+}
+
 namespace {
 
 void key(std::string& out, const char* k) {
@@ -193,16 +207,11 @@ void num(std::string& out, const char* k, std::uint64_t v) {
 
 void fixed(std::string& out, const char* k, double v, int decimals) {
   key(out, k);
-  // Tiny negative values from subtraction print as 0, not -0.000. The thresholds are computed
-  // once, by the same expression as before (a pow per number was 1 % of a sweep).
-  static const auto tiny = [] {
-    std::array<double, 10> t{};
-    for (int d = 0; d < 10; ++d) t[static_cast<std::size_t>(d)] = 0.5 * std::pow(10.0, -d);
-    return t;
-  }();
-  const double below = decimals >= 0 && decimals < 10 ? tiny[static_cast<std::size_t>(decimals)]
-                                                       : 0.5 * std::pow(10.0, -decimals);
-  if (std::fabs(v) < below) v = 0;
+  const FixedDecimal f = summary_decimal(v, decimals);
+  if (f.exact) {
+    f.append_to(out);
+    return;
+  }
   // std::to_chars prints exactly what printf("%.*f") prints in the C locale, without the locale
   // and format-string machinery; a value too long for the buffer falls back to printf.
   char buf[64];
@@ -244,6 +253,11 @@ void counts(std::string& out, const char* k, const OutcomeCounts& c, bool calls)
 std::string RunSummary::to_json() const {
   std::string out;
   out.reserve(640);  // a lab3 summary is about 600 bytes: one allocation
+  append_json(out);
+  return out;
+}
+
+void RunSummary::append_json(std::string& out) const {
   out += '{';
   num(out, "seed", seed);
   fixed(out, "virtual_seconds", virtual_seconds, 6);
@@ -280,9 +294,13 @@ std::string RunSummary::to_json() const {
   num(out, "failed_half_open_trials", failed_half_open_trials);
   fixed(out, "wasted_cooldown_s", wasted_cooldown_s, 6);
   key(out, "peak_backend_queue");
-  out += peak_backend_queue ? std::to_string(*peak_backend_queue) : "null";
+  if (peak_backend_queue) {
+    char buf[16];
+    out.append(buf, std::to_chars(buf, buf + sizeof buf, *peak_backend_queue).ptr);
+  } else {
+    out += "null";
+  }
   out += '}';
-  return out;
 }
 
 std::string RunSummary::to_text() const {

@@ -144,8 +144,8 @@ void append_number(std::string& out, std::uint64_t v) {
 
 }  // namespace
 
-void append_run_line(std::string& out, std::size_t run, std::size_t point, std::uint64_t seed,
-                     std::string_view params_json, std::string_view summary_json) {
+void append_run_line_head(std::string& out, std::size_t run, std::size_t point, std::uint64_t seed,
+                          std::string_view params_json) {
   out += "{\"run\":";
   append_number(out, run);
   out += ",\"point\":";
@@ -155,6 +155,11 @@ void append_run_line(std::string& out, std::size_t run, std::size_t point, std::
   out += ",\"params\":";
   out += params_json;
   out += ",\"summary\":";
+}
+
+void append_run_line(std::string& out, std::size_t run, std::size_t point, std::uint64_t seed,
+                     std::string_view params_json, std::string_view summary_json) {
+  append_run_line_head(out, run, point, seed, params_json);
   out += summary_json;
   out += "}\n";
 }
@@ -341,11 +346,11 @@ SweepResult run_sweep(const SweepSpec& spec, const SweepModel& model, const Swee
             prepared_point = p;
           }
           const std::uint64_t seed = spec.first_seed + r % seeds;
-          const std::string summary = run->run(seed);
           Slot& slot = slots[r % window];
-          scan_run_metrics(summary, slot.metrics);
           slot.line.clear();
-          append_run_line(slot.line, r, p, seed, params_text[p], summary);
+          append_run_line_head(slot.line, r, p, seed, params_text[p]);
+          run->run_into(seed, slot.line, slot.metrics);
+          slot.line += "}\n";
           bool wake = false;
           {
             std::lock_guard lock(mu);

@@ -357,6 +357,7 @@ struct ScanTemplate {
 }  // namespace
 
 void scan_run_metrics(std::string_view summary_json, RunMetrics& out) {
+  out.layout = 0;  // names from text, not from a summary_metrics() layout
   thread_local ScanTemplate tpl;
   if (tpl.valid && tpl.apply(summary_json, out)) return;
   out.names.clear();
@@ -383,6 +384,88 @@ void scan_run_metrics(std::string_view summary_json, RunMetrics& out) {
     out.names += '\n';
     out.values.push_back(v);
   }
+}
+
+namespace {
+
+// The value a decimal field's text reads back as. What integers cannot hold (not reached by real
+// runs: a billion seconds) is printed and read as to_json() prints it.
+double decimal_value(double v, int decimals) {
+  const FixedDecimal f = summary_decimal(v, decimals);
+  if (f.exact) return f.value();
+  char buf[400];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, decimals);
+  double out = 0;
+  std::size_t i = 0;
+  if (r.ec != std::errc() || !MetricScan::read_number(std::string_view(buf, static_cast<std::size_t>(r.ptr - buf)), i, out))
+    return v;
+  return out;
+}
+
+}  // namespace
+
+void summary_metrics(const RunSummary& s, RunMetrics& out) {
+  // Which optional fields print as numbers: the names differ only by these.
+  const std::uint32_t layout = 1u | (s.transitions.other ? 2u : 0u) | (s.latency_p50_ms ? 4u : 0u) |
+                               (s.latency_p95_ms ? 8u : 0u) | (s.latency_p99_ms ? 16u : 0u) |
+                               (s.recovery ? 32u : 0u) |
+                               (s.recovery && s.recovery->time_to_first_success_s ? 64u : 0u) |
+                               (s.recovery && s.recovery->time_to_closed_s ? 128u : 0u) |
+                               (s.retry_amplification ? 256u : 0u) | (s.peak_backend_queue ? 512u : 0u) |
+                               (s.calls.total > 0 ? 1024u : 0u);
+  const bool names = out.layout != layout;
+  if (names) out.names.clear();
+  out.values.clear();
+  auto put = [&](const char* name, double v) {
+    if (names) {
+      out.names += name;
+      out.names += '\n';
+    }
+    out.values.push_back(v);
+  };
+  auto count = [&](const char* name, std::uint64_t v) { put(name, static_cast<double>(v)); };
+  // In to_json()'s order, with the decimals it prints.
+  put("virtual_seconds", decimal_value(s.virtual_seconds, 6));
+  count("events", s.events);
+  count("calls.total", s.calls.total);
+  count("calls.ok", s.calls.ok);
+  count("calls.http_5xx", s.calls.http_5xx);
+  count("calls.timeout", s.calls.timeout);
+  count("calls.refused", s.calls.refused);
+  count("calls.rejected", s.calls.rejected);
+  count("calls.http_4xx", s.calls.http_4xx);
+  count("calls.reset", s.calls.reset);
+  count("attempts.total", s.attempts.total);
+  count("attempts.http_2xx", s.attempts.ok);
+  count("attempts.http_5xx", s.attempts.http_5xx);
+  count("attempts.timeout", s.attempts.timeout);
+  count("attempts.refused", s.attempts.refused);
+  count("attempts.http_4xx", s.attempts.http_4xx);
+  count("attempts.reset", s.attempts.reset);
+  count("retries", s.retries);
+  count("transitions.closed_to_open", s.transitions.closed_to_open);
+  count("transitions.open_to_half_open", s.transitions.open_to_half_open);
+  count("transitions.half_open_to_open", s.transitions.half_open_to_open);
+  count("transitions.half_open_to_closed", s.transitions.half_open_to_closed);
+  if (s.transitions.other) count("transitions.other", s.transitions.other);
+  if (s.latency_p50_ms) put("latency_ms.p50", decimal_value(*s.latency_p50_ms, 3));
+  if (s.latency_p95_ms) put("latency_ms.p95", decimal_value(*s.latency_p95_ms, 3));
+  if (s.latency_p99_ms) put("latency_ms.p99", decimal_value(*s.latency_p99_ms, 3));
+  if (s.recovery) {
+    put("recovery.outage_s", decimal_value(s.recovery->outage_s, 6));
+    if (s.recovery->time_to_first_success_s)
+      put("recovery.time_to_first_success_s", decimal_value(*s.recovery->time_to_first_success_s, 6));
+    if (s.recovery->time_to_closed_s)
+      put("recovery.time_to_closed_s", decimal_value(*s.recovery->time_to_closed_s, 6));
+  }
+  if (s.retry_amplification) put("retry_amplification", decimal_value(*s.retry_amplification, 6));
+  count("attempts_without_ready_endpoint", s.attempts_without_ready_endpoint);
+  count("failed_half_open_trials", s.failed_half_open_trials);
+  put("wasted_cooldown_s", decimal_value(s.wasted_cooldown_s, 6));
+  if (s.peak_backend_queue) put("peak_backend_queue", static_cast<double>(*s.peak_backend_queue));
+  if (s.calls.total > 0)
+    put("success_rate", static_cast<double>(s.calls.ok) / static_cast<double>(s.calls.total));
+  out.layout = layout;
 }
 
 SweepStatsBuilder::SweepStatsBuilder(std::vector<std::string> axes) { stats_.axes = std::move(axes); }

@@ -1,12 +1,18 @@
-// The sweep statistics' DOM-free metric scan against the nlohmann path it replaces on the hot path.
+// The sweep statistics' DOM-free metric scan against the nlohmann path it replaces on the hot path,
+// and the metrics read from a summary's numbers against the scan of its text.
 #include "sim/sweep_stats.hpp"
 
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <cstring>
 #include <map>
+#include <random>
 #include <string>
 #include <vector>
+
+#include "sim/run.hpp"
+#include "sim/scenario.hpp"
 
 using nlohmann::json;
 namespace sim = chaoslab::sim;
@@ -144,4 +150,64 @@ TEST_CASE("SweepStatsBuilder: points in run order, metrics some runs lack, shape
   CHECK(s.points[1].metrics.at("x").mean == 6);
   CHECK(s.points[1].metrics.at("r.t_s").mean == 4);
   CHECK(s.points[1].params == json{{"cd", 1}});
+}
+
+namespace {
+
+// summary_metrics() must give what scanning the summary's text gives: the same names in the same
+// order (the runner's statistics key on them) and the same values to the bit.
+void check_summary_metrics(const chaoslab::RunSummary& s, sim::RunMetrics& reused) {
+  const std::string text = s.to_json();
+  CAPTURE(text);
+  sim::RunMetrics scanned;
+  sim::scan_run_metrics(text, scanned);
+  sim::summary_metrics(s, reused);
+  REQUIRE(reused.names == scanned.names);
+  REQUIRE(reused.values.size() == scanned.values.size());
+  CHECK(std::memcmp(reused.values.data(), scanned.values.data(), scanned.values.size() * sizeof(double)) == 0);
+}
+
+}  // namespace
+
+TEST_CASE("summary_metrics: the numbers of a summary as its text reads back, for real runs") {
+  const auto scenario = sim::load_scenario_file(std::string(CHAOSLAB_SOURCE_DIR) + "/scenarios/lab3-chaos.json");
+  sim::RunMetrics m;
+  for (std::uint64_t seed = 1; seed <= 150; ++seed) check_summary_metrics(sim::run_scenario(scenario, seed).summary, m);
+}
+
+TEST_CASE("summary_metrics: every layout of optional fields, tiny and negative decimals, one reused object") {
+  std::mt19937_64 rng(15);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  auto decimal = [&] {
+    switch (rng() % 5) {
+      case 0: return -u(rng) * 1e-6;  // prints as 0
+      case 1: return u(rng) * 1e-3;
+      case 2: return -u(rng) * 100;
+      case 3: return std::floor(u(rng) * 1e6) / 1e3;
+      default: return u(rng) * 7e3;
+    }
+  };
+  sim::RunMetrics m;
+  for (std::uint32_t layout = 0; layout < 2048; ++layout) {
+    chaoslab::RunSummary s;
+    s.seed = rng();
+    s.virtual_seconds = decimal();
+    s.events = rng() % 100000;
+    s.calls.total = layout & 1024 ? rng() % 1000 + 1 : 0;
+    s.calls.ok = rng() % 1000;
+    s.attempts.total = rng() % 5000;
+    s.transitions.other = layout & 2 ? 3 : 0;
+    if (layout & 4) s.latency_p50_ms = decimal();
+    if (layout & 8) s.latency_p95_ms = decimal();
+    if (layout & 16) s.latency_p99_ms = decimal();
+    if (layout & 32) {
+      s.recovery = chaoslab::Recovery{decimal(), {}, {}};
+      if (layout & 64) s.recovery->time_to_first_success_s = decimal();
+      if (layout & 128) s.recovery->time_to_closed_s = decimal();
+    }
+    if (layout & 256) s.retry_amplification = decimal();
+    if (layout & 512) s.peak_backend_queue = static_cast<int>(rng() % 50);
+    s.wasted_cooldown_s = layout == 7 ? 2e10 : decimal();  // once beyond the integer path
+    check_summary_metrics(s, m);
+  }
 }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "policies/fixed_decimal.hpp"
 #include "policies/trace.hpp"
 
 namespace chaoslab {
@@ -63,9 +64,16 @@ struct RunSummary {
 
   // One JSON object, keys in a fixed order, numbers printed exactly (see docs/trace.md).
   std::string to_json() const;
+  // to_json() appended to `out` (a sweep writes it straight into the run's line).
+  void append_json(std::string& out) const;
   // A few lines for people.
   std::string to_text() const;
 };
+
+// A decimal field as to_json() prints it with `decimals` places (a tiny negative value as 0);
+// FixedDecimal::value() is the number that text reads back as. Not exact: to_json() uses
+// std::to_chars.
+FixedDecimal summary_decimal(double v, int decimals);
 
 // Accumulates a RunSummary from trace events, which must arrive in time order (as both runtimes
 // emit them). Reusable: reset() keeps its buffers, so a sweep allocates nothing per run once warm.

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "sim/sweep_spec.hpp"
+#include "sim/sweep_stats.hpp"
 
 namespace chaoslab::sim {
 
@@ -25,6 +26,14 @@ class PointRun {
   virtual ~PointRun() = default;
   // The summary of one run as a compact JSON object (the `chaoslab run --json` object, no newline).
   virtual std::string run(std::uint64_t seed) = 0;
+  // The same run for the sweep runner: appends that object to `line` and sets `metrics` to
+  // run_metrics() of it. This default scans the text; a model that has the run's numbers as
+  // numbers overrides it and reads nothing back.
+  virtual void run_into(std::uint64_t seed, std::string& line, RunMetrics& metrics) {
+    const std::string summary = run(seed);
+    scan_run_metrics(summary, metrics);
+    line += summary;
+  }
 };
 
 // What a sweep runs. prepare() is called concurrently from several workers.
@@ -85,6 +94,9 @@ SweepResult run_sweep(const SweepSpec& spec, const SweepModel& model, const Swee
 // append_run_line() appends it to `out` (the runner reuses one buffer per slot).
 void append_run_line(std::string& out, std::size_t run, std::size_t point, std::uint64_t seed,
                      std::string_view params_json, std::string_view summary_json);
+// The line up to its summary (`...,"summary":`): the runner appends the summary and "}\n".
+void append_run_line_head(std::string& out, std::size_t run, std::size_t point, std::uint64_t seed,
+                          std::string_view params_json);
 std::string run_line(std::size_t run, std::size_t point, std::uint64_t seed, const std::string& params_json,
                      const std::string& summary_json);
 

@@ -14,6 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "policies/run_summary.hpp"
+
 namespace chaoslab::sim {
 
 struct MetricStats {
@@ -53,8 +55,14 @@ std::vector<std::pair<std::string, double>> run_metrics(const nlohmann::json& su
 struct RunMetrics {
   std::string names;
   std::vector<double> values;
+  std::uint32_t layout = 0;  // summary_metrics(): the layout `names` belongs to (0: none)
 };
 void scan_run_metrics(std::string_view summary_json, RunMetrics& out);
+
+// scan_run_metrics(summary.to_json()) from the numbers themselves, without the text: every
+// decimal as its printed text reads back (summary_decimal), the same names in the same order.
+// Names are rebuilt only when the summary's layout (which optional fields are null) changes.
+void summary_metrics(const RunSummary& summary, RunMetrics& out);
 
 // Builds SweepStats from runs given in run order (points contiguous, as runs.jsonl holds them):
 // the one aggregation behind summarize_sweep() and the sweep runner's summary of the runs it
