@@ -39,7 +39,8 @@ void add_sweep(CLI::App& app, int& exit_code) {
   sub->callback([o, &exit_code] {
     sim::SweepSpec spec = sim::load_sweep(o->file);
     if (o->seeds > 0) spec.seeds = o->seeds;
-    sim::validate_sweep(spec);
+    const auto model = sim::make_scenario_model(spec);
+    sim::validate_sweep(spec, *model, o->jobs);
     const sim::OutputDirLock lock(o->out);
     sim::SweepOptions opts;
     opts.out_dir = o->out;
@@ -51,7 +52,6 @@ void add_sweep(CLI::App& app, int& exit_code) {
       opts.shard_index = s.index;
       opts.shard_count = s.count;
     }
-    const auto model = sim::make_scenario_model(spec);
     exit_code = sim::run_sweep_reporting(spec, *model, opts);
   });
 }

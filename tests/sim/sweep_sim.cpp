@@ -10,6 +10,7 @@
 #include <sstream>
 #include <string>
 
+#include "policies/error.hpp"
 #include "sim/sweep_runner.hpp"
 #include "sim/sweep_spec.hpp"
 #include "../support/files.hpp"
@@ -65,5 +66,36 @@ TEST_CASE("a 1,000-run lab3-chaos sweep writes the pinned bytes with 1, 2 and 3 
     CHECK(runs.size() == kRunsBytes);
     CHECK(hex(sim::fnv1a64(runs)) == kRunsDigest);
     CHECK(hex(sim::fnv1a64(summary)) == kSummaryDigest);
+  }
+}
+
+TEST_CASE("validation on several threads keeps its scenarios for the run: the pinned bytes, the first error") {
+  chaoslab::test::ScratchDir s("sweep-validate");
+  const auto spec = pinned_spec();
+  const auto model = sim::make_scenario_model(spec);
+  sim::validate_sweep(spec, *model, 2);  // every point loaded here, none again by the run
+  sim::SweepOptions o;
+  o.out_dir = s.dir / "validated";
+  o.jobs = 2;
+  CHECK(sim::run_sweep(spec, *model, o).ran == 1000);
+  const std::string runs = chaoslab::test::slurp(o.out_dir / "runs.jsonl");
+  CHECK(hex(sim::fnv1a64(runs)) == kRunsDigest);
+  CHECK(hex(sim::fnv1a64(chaoslab::test::slurp(o.out_dir / "summary.csv"))) == kSummaryDigest);
+
+  // Two bad levels: the error names the first in the file's order, whichever thread saw it.
+  const json bad = {{"scenario", std::string(CHAOSLAB_SOURCE_DIR) + "/scenarios/lab3-chaos.json"},
+                    {"axes", json::array({{{"name", "cd"},
+                                           {"pointer", "/policies/breaker/reset_timeout"},
+                                           {"values", {1, 2, -2, 3, -3, 4}}}})}};
+  const auto bad_spec = sim::parse_sweep(bad, "bad-sweep", fs::current_path());
+  for (int jobs : {1, 2, 4}) {
+    CAPTURE(jobs);
+    const auto m = sim::make_scenario_model(bad_spec);
+    try {
+      sim::validate_sweep(bad_spec, *m, jobs);
+      FAIL("no error");
+    } catch (const chaoslab::ConfigError& e) {
+      CHECK(std::string(e.what()).find("bad-sweep: /axes/0/values/2 (cd = -2): ") == 0);
+    }
   }
 }

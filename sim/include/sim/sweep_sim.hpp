@@ -35,5 +35,9 @@ std::unique_ptr<SweepModel> make_scenario_model(const SweepSpec& spec, std::stri
 // of every range, so a bad value fails before any run: ConfigError
 // "SWEEP: /axes/N...: SCENARIO: /json/pointer: what".
 void validate_sweep(const SweepSpec& spec);
+// The same on `jobs` threads (0: every core), keeping what it loaded in `model` (a
+// make_scenario_model() of this spec): the run then does not load those points again (with one
+// axis, validation loads every point). The error is the same whatever the jobs.
+void validate_sweep(const SweepSpec& spec, SweepModel& model, int jobs);
 
 }  // namespace chaoslab::sim
