@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 namespace chaoslab {
 
@@ -190,65 +191,6 @@ FixedDecimal summary_decimal(double v, int decimals) {
   return to_fixed_decimal(v, decimals);
 }
 
-namespace {
-
-void key(std::string& out, const char* k) {
-  if (out.back() != '{') out += ',';
-  out += '"';
-  out += k;
-  out += "\":";
-}
-
-void num(std::string& out, const char* k, std::uint64_t v) {
-  key(out, k);
-  char buf[24];
-  out.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
-}
-
-void fixed(std::string& out, const char* k, double v, int decimals) {
-  key(out, k);
-  const FixedDecimal f = summary_decimal(v, decimals);
-  if (f.exact) {
-    f.append_to(out);
-    return;
-  }
-  // std::to_chars prints exactly what printf("%.*f") prints in the C locale, without the locale
-  // and format-string machinery; a value too long for the buffer falls back to printf.
-  char buf[64];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, decimals);
-  if (r.ec == std::errc()) {
-    out.append(buf, r.ptr);
-    return;
-  }
-  std::vector<char> big(400);
-  std::snprintf(big.data(), big.size(), "%.*f", decimals, v);
-  out += big.data();
-}
-
-void fixed(std::string& out, const char* k, const std::optional<double>& v, int decimals) {
-  if (v) {
-    fixed(out, k, *v, decimals);
-  } else {
-    key(out, k);
-    out += "null";
-  }
-}
-
-void counts(std::string& out, const char* k, const OutcomeCounts& c, bool calls) {
-  key(out, k);
-  out += '{';
-  num(out, "total", c.total);
-  num(out, calls ? "ok" : "http_2xx", c.ok);
-  num(out, "http_5xx", c.http_5xx);
-  num(out, "timeout", c.timeout);
-  num(out, "refused", c.refused);
-  if (calls) num(out, "rejected", c.rejected);
-  num(out, "http_4xx", c.http_4xx);
-  num(out, "reset", c.reset);
-  out += '}';
-}
-
-}  // namespace
 
 std::string RunSummary::to_json() const {
   std::string out;
@@ -257,50 +199,102 @@ std::string RunSummary::to_json() const {
   return out;
 }
 
+namespace {
+
+// Writes a summary into a stack buffer with the keys as literals (their punctuation included)
+// and one append at the end: a sweep writes a summary per run, and appending key by key to the
+// string was most of that cost. Large enough for the longest possible summary (every decimal a
+// 300-digit number).
+class JsonWriter {
+ public:
+  template <std::size_t N>
+  JsonWriter& lit(const char (&text)[N]) {
+    std::memcpy(p_, text, N - 1);
+    p_ += N - 1;
+    return *this;
+  }
+  JsonWriter& u64(std::uint64_t v) {
+    p_ = std::to_chars(p_, end_, v).ptr;
+    return *this;
+  }
+  JsonWriter& i64(std::int64_t v) {
+    p_ = std::to_chars(p_, end_, v).ptr;
+    return *this;
+  }
+  JsonWriter& fixed(double v, int decimals) {
+    const FixedDecimal f = summary_decimal(v, decimals);
+    if (f.exact) {
+      p_ = f.append_to(p_);
+      return *this;
+    }
+    // std::to_chars prints exactly what printf("%.*f") prints in the C locale.
+    const auto r = std::to_chars(p_, end_, v, std::chars_format::fixed, decimals);
+    if (r.ec == std::errc()) {
+      p_ = r.ptr;
+    } else {
+      p_ += std::snprintf(p_, static_cast<std::size_t>(end_ - p_), "%.*f", decimals, v);
+    }
+    return *this;
+  }
+  JsonWriter& fixed(const std::optional<double>& v, int decimals) { return v ? fixed(*v, decimals) : lit("null"); }
+  JsonWriter& counts(const OutcomeCounts& c, bool calls) {
+    lit("{\"total\":").u64(c.total);
+    if (calls) {
+      lit(",\"ok\":").u64(c.ok);
+    } else {
+      lit(",\"http_2xx\":").u64(c.ok);
+    }
+    lit(",\"http_5xx\":").u64(c.http_5xx).lit(",\"timeout\":").u64(c.timeout).lit(",\"refused\":").u64(c.refused);
+    if (calls) lit(",\"rejected\":").u64(c.rejected);
+    return lit(",\"http_4xx\":").u64(c.http_4xx).lit(",\"reset\":").u64(c.reset).lit("}");
+  }
+  void append_to(std::string& out) const { out.append(buf_, static_cast<std::size_t>(p_ - buf_)); }
+
+ private:
+  char buf_[8192];
+  char* p_ = buf_;
+  char* end_ = buf_ + sizeof buf_;
+};
+
+}  // namespace
+
 void RunSummary::append_json(std::string& out) const {
-  out += '{';
-  num(out, "seed", seed);
-  fixed(out, "virtual_seconds", virtual_seconds, 6);
-  num(out, "events", events);
-  counts(out, "calls", calls, true);
-  counts(out, "attempts", attempts, false);
-  num(out, "retries", retries);
-  key(out, "transitions");
-  out += '{';
-  num(out, "closed_to_open", transitions.closed_to_open);
-  num(out, "open_to_half_open", transitions.open_to_half_open);
-  num(out, "half_open_to_open", transitions.half_open_to_open);
-  num(out, "half_open_to_closed", transitions.half_open_to_closed);
-  if (transitions.other) num(out, "other", transitions.other);
-  out += '}';
-  key(out, "latency_ms");
-  out += '{';
-  fixed(out, "p50", latency_p50_ms, 3);
-  fixed(out, "p95", latency_p95_ms, 3);
-  fixed(out, "p99", latency_p99_ms, 3);
-  out += '}';
-  key(out, "recovery");
+  JsonWriter w;
+  w.lit("{\"seed\":").u64(seed);
+  w.lit(",\"virtual_seconds\":").fixed(virtual_seconds, 6);
+  w.lit(",\"events\":").u64(events);
+  w.lit(",\"calls\":").counts(calls, true);
+  w.lit(",\"attempts\":").counts(attempts, false);
+  w.lit(",\"retries\":").u64(retries);
+  w.lit(",\"transitions\":{\"closed_to_open\":").u64(transitions.closed_to_open);
+  w.lit(",\"open_to_half_open\":").u64(transitions.open_to_half_open);
+  w.lit(",\"half_open_to_open\":").u64(transitions.half_open_to_open);
+  w.lit(",\"half_open_to_closed\":").u64(transitions.half_open_to_closed);
+  if (transitions.other) w.lit(",\"other\":").u64(transitions.other);
+  w.lit("},\"latency_ms\":{\"p50\":").fixed(latency_p50_ms, 3);
+  w.lit(",\"p95\":").fixed(latency_p95_ms, 3);
+  w.lit(",\"p99\":").fixed(latency_p99_ms, 3);
+  w.lit("},\"recovery\":");
   if (recovery) {
-    out += '{';
-    fixed(out, "outage_s", recovery->outage_s, 6);
-    fixed(out, "time_to_first_success_s", recovery->time_to_first_success_s, 6);
-    fixed(out, "time_to_closed_s", recovery->time_to_closed_s, 6);
-    out += '}';
+    w.lit("{\"outage_s\":").fixed(recovery->outage_s, 6);
+    w.lit(",\"time_to_first_success_s\":").fixed(recovery->time_to_first_success_s, 6);
+    w.lit(",\"time_to_closed_s\":").fixed(recovery->time_to_closed_s, 6);
+    w.lit("}");
   } else {
-    out += "null";
+    w.lit("null");
   }
-  fixed(out, "retry_amplification", retry_amplification, 6);
-  num(out, "attempts_without_ready_endpoint", attempts_without_ready_endpoint);
-  num(out, "failed_half_open_trials", failed_half_open_trials);
-  fixed(out, "wasted_cooldown_s", wasted_cooldown_s, 6);
-  key(out, "peak_backend_queue");
+  w.lit(",\"retry_amplification\":").fixed(retry_amplification, 6);
+  w.lit(",\"attempts_without_ready_endpoint\":").u64(attempts_without_ready_endpoint);
+  w.lit(",\"failed_half_open_trials\":").u64(failed_half_open_trials);
+  w.lit(",\"wasted_cooldown_s\":").fixed(wasted_cooldown_s, 6);
+  w.lit(",\"peak_backend_queue\":");
   if (peak_backend_queue) {
-    char buf[16];
-    out.append(buf, std::to_chars(buf, buf + sizeof buf, *peak_backend_queue).ptr);
+    w.i64(*peak_backend_queue);
   } else {
-    out += "null";
+    w.lit("null");
   }
-  out += '}';
+  w.lit("}");
+  w.append_to(out);
 }
 
 std::string RunSummary::to_text() const {

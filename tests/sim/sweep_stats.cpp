@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <random>
@@ -210,4 +211,20 @@ TEST_CASE("summary_metrics: every layout of optional fields, tiny and negative d
     s.wasted_cooldown_s = layout == 7 ? 2e10 : decimal();  // once beyond the integer path
     check_summary_metrics(s, m);
   }
+}
+
+TEST_CASE("csv_number prints what printf's %.9g prints") {
+  std::mt19937_64 rng(9);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  char want[64];
+  for (int i = 0; i < 100000; ++i) {
+    const double v = std::pow(10.0, -20 + 40 * u(rng)) * (i % 2 ? -1 : 1) * (i % 7 == 0 ? std::round(u(rng) * 1e3) : 1);
+    std::snprintf(want, sizeof want, "%.9g", v);
+    REQUIRE(sim::csv_number(v) == want);
+  }
+  for (double v : {0.0, -0.0, 1.0, 0.1, 123456789.0, 1234567891.0, 1e-5, 0.0001, 5e-324, 1.7976931348623157e308}) {
+    std::snprintf(want, sizeof want, "%.9g", v);
+    CHECK(sim::csv_number(v) == want);
+  }
+  CHECK(sim::csv_number(std::numeric_limits<double>::quiet_NaN()).empty());
 }

@@ -26,6 +26,8 @@ struct FixedDecimal {
   double value() const;
   // Appends the text: [-]integer part, then '.' and `decimals` digits when decimals > 0.
   void append_to(std::string& out) const;
+  // Writes that text at `p` (room for 32 characters); returns its end.
+  char* append_to(char* p) const;
 };
 
 inline constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
@@ -59,12 +61,10 @@ inline double FixedDecimal::value() const {
   return negative ? -m : m;
 }
 
-inline void FixedDecimal::append_to(std::string& out) const {
-  char buf[32];
-  char* p = buf;
+inline char* FixedDecimal::append_to(char* p) const {
   if (negative) *p++ = '-';
   const std::uint64_t unit = kPow10Int[decimals];
-  p = std::to_chars(p, buf + sizeof buf, units / unit).ptr;
+  p = std::to_chars(p, p + 24, units / unit).ptr;
   if (decimals > 0) {
     *p++ = '.';
     std::uint64_t frac = units % unit;
@@ -74,7 +74,12 @@ inline void FixedDecimal::append_to(std::string& out) const {
     }
     p += decimals;
   }
-  out.append(buf, p);
+  return p;
+}
+
+inline void FixedDecimal::append_to(std::string& out) const {
+  char buf[32];
+  out.append(buf, append_to(buf));
 }
 
 }  // namespace chaoslab

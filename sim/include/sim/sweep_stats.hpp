@@ -79,10 +79,11 @@ class SweepStatsBuilder {
  private:
   struct Shape {  // a set of metric names seen before, and where each one's values go
     std::string names;
+    std::uint32_t layout = 0;  // RunMetrics::layout of those names, when they came with one
     std::vector<std::vector<double>*> columns;
   };
   void finish_point();
-  const Shape& shape_of(const std::string& names);
+  const Shape& shape_of(const RunMetrics& m);
 
   SweepStats stats_;
   PointStats current_;
