@@ -305,13 +305,17 @@ SweepResult run_sweep(const SweepSpec& spec, const SweepModel& model, const Swee
     struct alignas(128) Slot {
       std::string line;
       RunMetrics metrics;
+      std::atomic<bool> ready{false};  // set by the run's worker, cleared by the writer
     };
     const std::size_t window = opts.window > 0 ? opts.window : static_cast<std::size_t>(256 * jobs);
     // The writer sleeps until half a window is ready in order (one wake-up and one write per
     // batch, not per run), so workers rarely wait for room.
     const std::size_t batch_runs = std::max<std::size_t>(1, window / 2);
     std::vector<Slot> slots(window);
-    std::vector<char> ready(window, 0);
+    auto ready = [&](std::size_t r) { return slots[r % window].ready.load(std::memory_order_acquire); };
+    // Workers take runs a chunk at a time and take the lock once per chunk: one shared counter
+    // and one lock per run made those cache lines travel between the cores on every run.
+    const std::size_t chunk = std::clamp<std::size_t>(window / (8 * static_cast<std::size_t>(jobs)), 1, 8);
     std::mutex mu;
     std::condition_variable slot_ready;   // writer waits for the runs of its next batch
     std::condition_variable slot_free;    // workers wait for room in the window
@@ -324,40 +328,44 @@ SweepResult run_sweep(const SweepSpec& spec, const SweepModel& model, const Swee
     std::atomic<std::size_t> written_hint{todo_first};  // `written`, read without the lock
     std::atomic<bool> aborted{false};
     // Under mu: the writer's wake-up condition.
-    auto batch_ready = [&] { return abort || (ready[written % window] && ready[want % window]); };
+    auto batch_ready = [&] { return abort || (ready(written) && ready(want)); };
 
     auto worker = [&] {
       std::size_t prepared_point = static_cast<std::size_t>(-1);
       std::unique_ptr<PointRun> run;
+      // Under mu: wakes the writer when the runs it waits for are ready.
+      auto wake_writer = [&] {
+        if (writer_waiting && batch_ready()) slot_ready.notify_one();
+      };
       try {
         for (;;) {
-          const std::size_t r = next.fetch_add(1);
-          if (r >= range.end) return;
-          if (r >= written_hint.load(std::memory_order_acquire) + window) {
-            std::unique_lock lock(mu);
-            slot_free.wait(lock, [&] { return abort || r < written + window; });
-            if (abort) return;
-          } else if (aborted.load(std::memory_order_relaxed)) {
-            return;
+          const std::size_t first = next.fetch_add(chunk);
+          if (first >= range.end) return;
+          const std::size_t last = std::min(first + chunk, range.end);
+          for (std::size_t r = first; r < last; ++r) {
+            if (r >= written_hint.load(std::memory_order_acquire) + window) {
+              std::unique_lock lock(mu);
+              wake_writer();  // this chunk's runs so far may be the ones the writer waits for
+              slot_free.wait(lock, [&] { return abort || r < written + window; });
+              if (abort) return;
+            } else if (aborted.load(std::memory_order_relaxed)) {
+              return;
+            }
+            const std::size_t p = r / seeds;
+            if (p != prepared_point) {
+              run = model.prepare(point_overrides(spec, points[p]));
+              prepared_point = p;
+            }
+            const std::uint64_t seed = spec.first_seed + r % seeds;
+            Slot& slot = slots[r % window];
+            slot.line.clear();
+            append_run_line_head(slot.line, r, p, seed, params_text[p]);
+            run->run_into(seed, slot.line, slot.metrics);
+            slot.line += "}\n";
+            slot.ready.store(true, std::memory_order_release);
           }
-          const std::size_t p = r / seeds;
-          if (p != prepared_point) {
-            run = model.prepare(point_overrides(spec, points[p]));
-            prepared_point = p;
-          }
-          const std::uint64_t seed = spec.first_seed + r % seeds;
-          Slot& slot = slots[r % window];
-          slot.line.clear();
-          append_run_line_head(slot.line, r, p, seed, params_text[p]);
-          run->run_into(seed, slot.line, slot.metrics);
-          slot.line += "}\n";
-          bool wake = false;
-          {
-            std::lock_guard lock(mu);
-            ready[r % window] = 1;
-            wake = writer_waiting && batch_ready();
-          }
-          if (wake) slot_ready.notify_one();
+          std::lock_guard lock(mu);
+          wake_writer();
         }
       } catch (...) {
         {
@@ -388,7 +396,7 @@ SweepResult run_sweep(const SweepSpec& spec, const SweepModel& model, const Swee
         slot_ready.wait(lock, batch_ready);
         writer_waiting = false;
         // Take every run that is ready in order; a failed run ends the file before itself.
-        while (upto < range.end && upto - written < window && ready[upto % window]) ++upto;
+        while (upto < range.end && upto - written < window && ready(upto)) ++upto;
         if (upto == written && abort) break;
       }
       // The slots of [written, upto) are the writer's until `written` moves: no lock needed.
@@ -413,7 +421,7 @@ SweepResult run_sweep(const SweepSpec& spec, const SweepModel& model, const Swee
       {
         std::lock_guard lock(mu);
         if (!io_failure) {
-          for (std::size_t r = written; r < upto; ++r) ready[r % window] = 0;
+          for (std::size_t r = written; r < upto; ++r) slots[r % window].ready.store(false, std::memory_order_relaxed);
           written = upto;
           written_hint.store(upto, std::memory_order_release);
         }
