@@ -294,6 +294,7 @@ SweepResult run_sweep(const SweepSpec& spec, const SweepModel& model, const Swee
     std::vector<std::string> axes;
     for (const auto& a : manifest["axes"]) axes.push_back(a.at("name").get<std::string>());
     stats.emplace(std::move(axes));
+    stats->defer_points();  // described by the workers (below)
   }
   if (todo_first < range.end) {
     std::vector<std::string> params_text(points.size());
@@ -327,6 +328,10 @@ SweepResult run_sweep(const SweepSpec& spec, const SweepModel& model, const Swee
     std::atomic<std::size_t> next{todo_first};
     std::atomic<std::size_t> written_hint{todo_first};  // `written`, read without the lock
     std::atomic<bool> aborted{false};
+    // Finished points the writer has collected, for a worker to describe between its chunks (the
+    // sorts for the quantiles were the writer's largest cost), and the points described. Under mu.
+    std::vector<SweepStatsBuilder::Pending> to_describe;
+    std::vector<PointStats> described;
     // Under mu: the writer's wake-up condition.
     auto batch_ready = [&] { return abort || (ready(written) && ready(want)); };
 
@@ -364,8 +369,20 @@ SweepResult run_sweep(const SweepSpec& spec, const SweepModel& model, const Swee
             slot.line += "}\n";
             slot.ready.store(true, std::memory_order_release);
           }
-          std::lock_guard lock(mu);
-          wake_writer();
+          std::optional<SweepStatsBuilder::Pending> point;
+          {
+            std::lock_guard lock(mu);
+            wake_writer();
+            if (!to_describe.empty()) {
+              point.emplace(std::move(to_describe.back()));
+              to_describe.pop_back();
+            }
+          }
+          if (point) {
+            PointStats done = SweepStatsBuilder::describe(std::move(*point));
+            std::lock_guard lock(mu);
+            described.push_back(std::move(done));
+          }
         }
       } catch (...) {
         {
@@ -425,6 +442,10 @@ SweepResult run_sweep(const SweepSpec& spec, const SweepModel& model, const Swee
           written = upto;
           written_hint.store(upto, std::memory_order_release);
         }
+        if (stats) {
+          for (auto& p : stats->pending()) to_describe.push_back(std::move(p));
+          stats->pending().clear();
+        }
       }
       slot_free.notify_all();
       if (io_failure) break;
@@ -440,6 +461,11 @@ SweepResult run_sweep(const SweepSpec& spec, const SweepModel& model, const Swee
       }
     }
     for (auto& t : threads) t.join();
+    if (stats) {
+      // What the workers did not take is described by finish().
+      for (auto& p : described) stats->add_described(std::move(p));
+      for (auto& p : to_describe) stats->pending().push_back(std::move(p));
+    }
     result.ran = written - todo_first;
     if (interrupted && !io_failure && !failure)
       throw SweepInterrupted(std::to_string(written - range.first) + " of " + std::to_string(range.end - range.first) +

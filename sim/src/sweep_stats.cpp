@@ -32,7 +32,7 @@ double quantile(const std::vector<double>& sorted, double q) {
   return sorted[lo] + (pos - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
 }
 
-MetricStats describe(const std::string& name, std::vector<double>& v) {
+MetricStats describe_metric(const std::string& name, std::vector<double>& v) {
   MetricStats s;
   s.n = v.size();
   // Welford in run order: the same runs give the same bits whatever the jobs were.
@@ -512,18 +512,44 @@ void SweepStatsBuilder::add_run(const RunMetrics& m) {
 
 void SweepStatsBuilder::finish_point() {
   if (!have_point_) return;
-  for (auto& [name, v] : values_)
-    if (!v.empty()) {
-      current_.metrics[name] = describe(name, v);
-      v.clear();
-    }
-  stats_.points.push_back(std::move(current_));
+  if (defer_) {
+    // The values move out; the columns keep room for a point of the same size.
+    Pending p;
+    for (auto& [name, v] : values_)
+      if (!v.empty()) {
+        const std::size_t size = v.size();
+        p.columns.emplace_back(name, std::move(v));
+        v = std::vector<double>();
+        v.reserve(size);
+      }
+    p.stats = std::move(current_);
+    pending_.push_back(std::move(p));
+  } else {
+    for (auto& [name, v] : values_)
+      if (!v.empty()) {
+        current_.metrics[name] = describe_metric(name, v);
+        v.clear();
+      }
+    stats_.points.push_back(std::move(current_));
+  }
   current_ = PointStats{};
   have_point_ = false;
 }
 
+PointStats SweepStatsBuilder::describe(Pending&& p) {
+  for (auto& [name, v] : p.columns) p.stats.metrics[name] = describe_metric(name, v);
+  return std::move(p.stats);
+}
+
+void SweepStatsBuilder::add_described(PointStats p) { stats_.points.push_back(std::move(p)); }
+
 SweepStats SweepStatsBuilder::finish() {
   finish_point();
+  for (auto& p : pending_) add_described(describe(std::move(p)));
+  pending_.clear();
+  if (defer_)
+    std::sort(stats_.points.begin(), stats_.points.end(),
+              [](const PointStats& a, const PointStats& b) { return a.point < b.point; });
   stats_.metrics.clear();
   for (const auto& [name, v] : values_) stats_.metrics.push_back(name);
   return std::move(stats_);

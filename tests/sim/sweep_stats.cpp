@@ -9,6 +9,7 @@
 #include <cstring>
 #include <map>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -227,4 +228,33 @@ TEST_CASE("csv_number prints what printf's %.9g prints") {
     CHECK(sim::csv_number(v) == want);
   }
   CHECK(sim::csv_number(std::numeric_limits<double>::quiet_NaN()).empty());
+}
+
+TEST_CASE("SweepStatsBuilder: points described elsewhere and in any order give the same statistics") {
+  auto build = [](bool defer) {
+    sim::SweepStatsBuilder b({"cd"});
+    if (defer) b.defer_points();
+    sim::RunMetrics m;
+    std::mt19937_64 rng(3);
+    for (std::size_t run = 0; run < 60; ++run) {
+      const std::size_t point = run / 7;
+      if (b.new_point(point)) b.begin_point(point, {{"cd", static_cast<int>(point)}});
+      const std::string text = "{\"x_s\":" + std::to_string(rng() % 1000) + ",\"r\":" +
+                               (rng() % 3 ? "{\"t_s\":" + std::to_string(rng() % 50) + "}" : std::string("null")) + "}";
+      sim::scan_run_metrics(text, m);
+      b.add_run(m);
+      if (defer && run % 20 == 19) {  // described in reverse, as workers may take them
+        auto& pending = b.pending();
+        for (auto it = pending.rbegin(); it != pending.rend(); ++it)
+          b.add_described(sim::SweepStatsBuilder::describe(std::move(*it)));
+        pending.clear();
+      }
+    }
+    std::ostringstream csv;
+    sim::write_summary_csv(b.finish(), csv);
+    return csv.str();
+  };
+  const std::string direct = build(false);
+  CHECK(direct.find("x_s.p95") != std::string::npos);
+  CHECK(build(true) == direct);
 }

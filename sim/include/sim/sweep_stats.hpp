@@ -76,6 +76,20 @@ class SweepStatsBuilder {
   void add_run(const RunMetrics& m);
   SweepStats finish();
 
+  // A finished point's values, not yet described: the sweep runner has its workers describe
+  // points (sorts for the quantiles), so the thread that writes the files only collects values.
+  struct Pending {
+    PointStats stats;  // point, params, runs; metrics filled by describe()
+    std::vector<std::pair<std::string, std::vector<double>>> columns;  // name -> values in run order
+  };
+  // From now on a finished point waits in pending() instead of being described here.
+  void defer_points() { defer_ = true; }
+  std::vector<Pending>& pending() { return pending_; }
+  // The statistics of a pending point (any thread): the same as an undeferred builder's.
+  static PointStats describe(Pending&& p);
+  // A described point back (any order); finish() puts the points in point order.
+  void add_described(PointStats p);
+
  private:
   struct Shape {  // a set of metric names seen before, and where each one's values go
     std::string names;
@@ -91,6 +105,8 @@ class SweepStatsBuilder {
   // Kept across points (emptied, not erased) so the shapes' column pointers stay valid.
   std::map<std::string, std::vector<double>> values_;
   std::vector<Shape> shapes_;
+  bool defer_ = false;
+  std::vector<Pending> pending_;
 };
 
 // Time-like metrics (names ending in _s or _ms, and everything under latency_ms.) get quantiles.
