@@ -294,7 +294,10 @@ SweepResult run_sweep(const SweepSpec& spec, const SweepModel& model, const Swee
     std::vector<std::string> axes;
     for (const auto& a : manifest["axes"]) axes.push_back(a.at("name").get<std::string>());
     stats.emplace(std::move(axes));
-    stats->defer_points();  // described by the workers (below)
+    // With several workers, they describe finished points (below) so the writer takes less of
+    // their cores; one worker leaves the writer a core of its own, where describing costs it
+    // nothing (and moving it to the worker made --jobs 1 slower by 5 to 8 %).
+    if (jobs > 1) stats->defer_points();
   }
   if (todo_first < range.end) {
     std::vector<std::string> params_text(points.size());
