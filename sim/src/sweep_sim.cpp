@@ -57,6 +57,13 @@ class ScenarioRun final : public PointRun {
   std::unique_ptr<RunExtension> ext_;
 };
 
+// A point's identity: its overrides as JSON text.
+std::string point_key(const std::vector<Override>& overrides) {
+  json key = json::array();
+  for (const auto& [p, v] : overrides) key.push_back({p, v});
+  return key.dump();
+}
+
 class ScenarioModel final : public SweepModel {
  public:
   ScenarioModel(const SweepSpec& spec, std::string key, RunExtensionFactory ext)
@@ -125,12 +132,6 @@ class ScenarioModel final : public SweepModel {
     return std::make_unique<ScenarioRun>(std::move(s), key_, ext_ ? ext_() : nullptr);
   }
 
-  static std::string point_key(const std::vector<Override>& overrides) {
-    json key = json::array();
-    for (const auto& [p, v] : overrides) key.push_back({p, v});
-    return key.dump();
-  }
-
   // Validated scenarios kept for the run, at most this many (a sweep of many points keeps its
   // first ones; memory stays bounded).
   static constexpr std::size_t kMaxKept = 256;
@@ -187,9 +188,7 @@ void validate_points(const SweepSpec& spec, ScenarioModel* keep, int jobs) {
   std::set<std::string> seen;
   auto check = [&](const SweepPoint& p, std::string where) {
     std::vector<Override> overrides = point_overrides(spec, p);
-    json key = json::array();
-    for (const auto& [ptr, v] : overrides) key.push_back({ptr, v});
-    if (seen.insert(key.dump()).second) checks.push_back({std::move(overrides), std::move(where)});
+    if (seen.insert(point_key(overrides)).second) checks.push_back({std::move(overrides), std::move(where)});
   };
   if (spec.axes.empty()) check(base, spec.set.empty() ? "/scenario" : "/set");
   for (std::size_t a = 0; a < spec.axes.size(); ++a) {
