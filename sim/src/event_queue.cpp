@@ -1,11 +1,20 @@
 #include "sim/event_queue.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <utility>
 
 namespace chaoslab::sim {
 
-EventQueue::EventQueue() { heap_.reserve(256); }
+EventQueue::EventQueue() { grow_heap(); }
+
+void EventQueue::grow_heap() {
+  const std::size_t cap = heap_cap_ == 0 ? 256 : heap_cap_ * 2;
+  auto bigger = std::make_unique<Entry[]>(cap);
+  std::copy(heap_.get(), heap_.get() + heap_size_, bigger.get());
+  heap_ = std::move(bigger);
+  heap_cap_ = cap;
+}
 EventQueue::~EventQueue() { drop_pending(); }
 
 std::uint32_t EventQueue::new_slot() {
@@ -38,9 +47,8 @@ bool EventQueue::cancel(TimerId id) {
 }
 
 void EventQueue::pop_top() {
-  const Entry last = heap_.back();
-  heap_.pop_back();
-  const std::size_t n = heap_.size();
+  const std::size_t n = --heap_size_;
+  const Entry last = heap_[n];
   if (n == 0) return;
   std::size_t pos = 0;
   for (;;) {
@@ -85,8 +93,8 @@ void EventQueue::run_entry(const Entry& e) {
 }
 
 bool EventQueue::step() {
-  while (!heap_.empty()) {
-    const Entry top = heap_.front();
+  while (heap_size_ != 0) {
+    const Entry top = heap_[0];
     pop_top();
     if (slot(static_cast<std::uint32_t>(top.key & kSlotMask)).key != top.key) continue;  // cancelled
     run_entry(top);
@@ -98,8 +106,8 @@ bool EventQueue::step() {
 void EventQueue::run_until(Instant end) {
   const std::int64_t end_ns = end.time_since_epoch().count();
   stopped_ = false;
-  while (!heap_.empty() && !stopped_) {
-    const Entry top = heap_.front();
+  while (heap_size_ != 0 && !stopped_) {
+    const Entry top = heap_[0];
     if (top.t > end_ns) break;
     pop_top();
     if (slot(static_cast<std::uint32_t>(top.key & kSlotMask)).key != top.key) continue;
@@ -109,7 +117,8 @@ void EventQueue::run_until(Instant end) {
 }
 
 void EventQueue::drop_pending() {
-  for (const Entry& e : heap_) {
+  for (std::size_t k = 0; k < heap_size_; ++k) {
+    const Entry& e = heap_[k];
     const auto i = static_cast<std::uint32_t>(e.key & kSlotMask);
     Slot& s = slot(i);
     if (s.key == e.key && !s.fn) {
@@ -117,7 +126,7 @@ void EventQueue::drop_pending() {
       s.key = 0;
     }
   }
-  heap_.clear();
+  heap_size_ = 0;
 }
 
 void EventQueue::reset() {
