@@ -18,7 +18,7 @@ struct Workspace {
   EventQueue queue;
   SimRuntime runtime{queue};
   Cluster cluster{queue, nullptr};
-  RunSummarySink summary;
+  RunSinks sinks;
   std::vector<Rng> client_rngs;
 };
 
@@ -78,15 +78,14 @@ RunResult run_scenario(const Scenario& sc, std::uint64_t seed, const RunOptions&
   thread_local Workspace ws;
   ws.queue.reset();
   ws.cluster.reset();
-  ws.summary.reset();
+  ws.sinks.summary.reset();
 
-  // Sinks: the summary alone on the fast path; a fan-out only when something else listens.
-  TraceSink* sink = &ws.summary;
+  // Sinks: the summary alone on the fast path; a fan-out behind it only when something else listens.
   TraceFanout fan;
   std::optional<TraceWriter> writer;
   DigestSink digest;
+  ws.sinks.more = nullptr;
   if (opt.trace || opt.sink || opt.digest) {
-    fan.add(&ws.summary);
     if (opt.trace) {
       writer.emplace(*opt.trace);
       writer->write_meta("sim", seed, sc.file);
@@ -94,8 +93,9 @@ RunResult run_scenario(const Scenario& sc, std::uint64_t seed, const RunOptions&
     }
     if (opt.digest) fan.add(&digest);
     if (opt.sink) fan.add(opt.sink);
-    sink = &fan;
+    ws.sinks.more = &fan;
   }
+  TraceSink* sink = &ws.sinks;
 
   Rng backend(stream_seed(seed, Stream::backend));
   Rng network(stream_seed(seed, Stream::network));
@@ -116,7 +116,7 @@ RunResult run_scenario(const Scenario& sc, std::uint64_t seed, const RunOptions&
     for (int k = 0; k < spec.count; ++k) {
       const auto id = static_cast<int>(clients.size());
       ws.client_rngs.emplace_back(stream_seed(seed, Stream::client_base, static_cast<std::uint64_t>(id)));
-      clients.push_back(std::make_unique<SimClient>(ws.runtime, spec.config, ws.client_rngs.back(), *sink, id));
+      clients.push_back(std::make_unique<SimClient>(ws.runtime, spec.config, ws.client_rngs.back(), ws.sinks, id));
       SimClient* c = clients.back().get();
       if (spec.start_at <= Duration::zero()) {
         c->start(end);
@@ -131,7 +131,7 @@ RunResult run_scenario(const Scenario& sc, std::uint64_t seed, const RunOptions&
   if (sc.chaos) {
     target.emplace(ws.runtime, ws.cluster, clients);
     chaos::RunnerOptions ropt;
-    ropt.trace_detail = sink != &ws.summary;  // the summary alone never reads an event's detail
+    ropt.trace_detail = ws.sinks.more != nullptr;  // the summary alone never reads an event's detail
     runner = std::make_unique<chaos::ExperimentRunner>(*target, *sc.chaos->experiment, chaos_rng, sink,
                                                        std::move(ropt));
     chaos::ExperimentRunner* r = runner.get();
@@ -141,7 +141,7 @@ RunResult run_scenario(const Scenario& sc, std::uint64_t seed, const RunOptions&
   ws.queue.run_until(end);
 
   RunResult result;
-  result.summary = ws.summary.finish(end, seed, ws.queue.processed());
+  result.summary = ws.sinks.summary.finish(end, seed, ws.queue.processed());
   result.summary.peak_backend_queue = ws.cluster.stats().peak_in_system;
   result.backend = ws.cluster.stats();
   if (runner) {
@@ -157,6 +157,7 @@ RunResult run_scenario(const Scenario& sc, std::uint64_t seed, const RunOptions&
   clients.clear();
   ws.queue.reset();
   ws.cluster.reset();
+  ws.sinks.more = nullptr;  // `fan` ends here
   return result;
 }
 

@@ -23,5 +23,5 @@ void SimRuntime::no_http_model() { throw std::logic_error("SimRuntime::http_get 
 }  // namespace chaoslab::sim
 
 namespace chaoslab {
-template class BasicClient<sim::SimRuntime>;
+template class BasicClient<sim::SimRuntime, sim::RunSinks>;
 }  // namespace chaoslab

@@ -36,14 +36,15 @@ struct ClientConfig {
   RetryPolicy retry;  // retry.attempt_timeout is the per-attempt timeout even without retry
 };
 
-// Generic over the runtime type: Client (below) runs on any Runtime through its virtual calls;
-// the simulator instantiates it for its final SimRuntime, so that now(), timers and HTTP calls
-// are direct, inlined calls on its per-event path (sim/sim_runtime.hpp).
-template <class Rt>
+// Generic over the runtime and sink types: Client (below) runs on any Runtime and TraceSink
+// through their virtual calls; the simulator instantiates it for its final SimRuntime and
+// RunSinks, so that now(), timers, HTTP calls and the run summary's events are direct calls on
+// its per-event path (sim/sim_runtime.hpp).
+template <class Rt, class Sink = TraceSink>
 class BasicClient {
  public:
   // All references must outlive the client. `rng` is this client's own stream.
-  BasicClient(Rt& rt, const ClientConfig& cfg, Rng& rng, TraceSink& trace, int id = 0);
+  BasicClient(Rt& rt, const ClientConfig& cfg, Rng& rng, Sink& trace, int id = 0);
   ~BasicClient();
   BasicClient(const BasicClient&) = delete;
   BasicClient& operator=(const BasicClient&) = delete;
@@ -84,7 +85,7 @@ class BasicClient {
   Rt& rt_;
   ClientConfig cfg_;
   Rng& rng_;
-  TraceSink& trace_;
+  Sink& trace_;
   int id_;
   TargetId target_ = 0;
   std::unique_ptr<CircuitBreaker> breaker_;

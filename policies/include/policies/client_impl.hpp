@@ -11,8 +11,8 @@
 namespace chaoslab {
 
 
-template <class Rt>
-struct BasicClient<Rt>::Call {
+template <class Rt, class Sink>
+struct BasicClient<Rt, Sink>::Call {
   std::uint64_t id = 0;
   Instant start{};
   BreakerState state_before = BreakerState::closed;
@@ -29,8 +29,8 @@ inline Raised raised_for(OutcomeKind k) {
 }
 }  // namespace client_detail
 
-template <class Rt>
-BasicClient<Rt>::BasicClient(Rt& rt, const ClientConfig& cfg, Rng& rng, TraceSink& trace, int id)
+template <class Rt, class Sink>
+BasicClient<Rt, Sink>::BasicClient(Rt& rt, const ClientConfig& cfg, Rng& rng, Sink& trace, int id)
     : rt_(rt), cfg_(cfg), rng_(rng), trace_(trace), id_(id), budget_(cfg.retry.budget) {
   if (cfg_.breaker_enabled) {
     breaker_ = std::make_unique<CircuitBreaker>(cfg_.breaker, &rng_);
@@ -39,14 +39,14 @@ BasicClient<Rt>::BasicClient(Rt& rt, const ClientConfig& cfg, Rng& rng, TraceSin
   target_ = rt_.resolve(cfg_.target);
 }
 
-template <class Rt>
-BasicClient<Rt>::~BasicClient() {
+template <class Rt, class Sink>
+BasicClient<Rt, Sink>::~BasicClient() {
   if (arrival_timer_) rt_.cancel(arrival_timer_);
   if (breaker_timer_) rt_.cancel(breaker_timer_);
 }
 
-template <class Rt>
-void BasicClient<Rt>::start(Instant stop_at) {
+template <class Rt, class Sink>
+void BasicClient<Rt, Sink>::start(Instant stop_at) {
   stop_at_ = stop_at;
   running_ = true;
   if (cfg_.arrival == ClientConfig::Arrival::closed_loop) {
@@ -56,15 +56,15 @@ void BasicClient<Rt>::start(Instant stop_at) {
   }
 }
 
-template <class Rt>
-void BasicClient<Rt>::stop() {
+template <class Rt, class Sink>
+void BasicClient<Rt, Sink>::stop() {
   running_ = false;
   if (arrival_timer_) rt_.cancel(arrival_timer_);
   arrival_timer_ = 0;
 }
 
-template <class Rt>
-void BasicClient<Rt>::schedule_next_arrival() {
+template <class Rt, class Sink>
+void BasicClient<Rt, Sink>::schedule_next_arrival() {
   const double mean_gap = 1.0 / cfg_.rate_per_s;
   const double gap = cfg_.arrival == ClientConfig::Arrival::poisson ? rng_.exponential(mean_gap)
                                                                      : mean_gap;
@@ -73,40 +73,40 @@ void BasicClient<Rt>::schedule_next_arrival() {
   arrival_timer_ = rt_.call_after_fn(after, on_arrival_timer, this, 0);
 }
 
-template <class Rt>
-void BasicClient<Rt>::on_arrival_timer(void* self, std::uint64_t) {
+template <class Rt, class Sink>
+void BasicClient<Rt, Sink>::on_arrival_timer(void* self, std::uint64_t) {
   auto* c = static_cast<BasicClient*>(self);
   c->arrival_timer_ = 0;
   c->start_call();
   if (c->running_) c->schedule_next_arrival();
 }
 
-template <class Rt>
-void BasicClient<Rt>::on_think_timer(void* self, std::uint64_t) {
+template <class Rt, class Sink>
+void BasicClient<Rt, Sink>::on_think_timer(void* self, std::uint64_t) {
   auto* c = static_cast<BasicClient*>(self);
   c->arrival_timer_ = 0;
   c->start_call();
 }
 
-template <class Rt>
-void BasicClient<Rt>::on_retry_timer(void* self, std::uint64_t call) {
+template <class Rt, class Sink>
+void BasicClient<Rt, Sink>::on_retry_timer(void* self, std::uint64_t call) {
   static_cast<BasicClient*>(self)->send_attempt(reinterpret_cast<Call*>(static_cast<std::uintptr_t>(call)));
 }
 
-template <class Rt>
-void BasicClient<Rt>::on_http_done(void* self, std::uint64_t call, const HttpResult& r) {
+template <class Rt, class Sink>
+void BasicClient<Rt, Sink>::on_http_done(void* self, std::uint64_t call, const HttpResult& r) {
   static_cast<BasicClient*>(self)->on_attempt_done(reinterpret_cast<Call*>(static_cast<std::uintptr_t>(call)), r);
 }
 
 // Breaker transitions go to the trace with the client's id.
-template <class Rt>
-void BasicClient<Rt>::on_transition(void* self, Instant t, BreakerState from, BreakerState to) {
+template <class Rt, class Sink>
+void BasicClient<Rt, Sink>::on_transition(void* self, Instant t, BreakerState from, BreakerState to) {
   auto* c = static_cast<BasicClient*>(self);
   c->trace_.on_transition(t, TransitionEvent{c->id_, from, to});
 }
 
-template <class Rt>
-void BasicClient<Rt>::on_breaker_timer(void* self, std::uint64_t) {
+template <class Rt, class Sink>
+void BasicClient<Rt, Sink>::on_breaker_timer(void* self, std::uint64_t) {
   auto* c = static_cast<BasicClient*>(self);
   c->breaker_timer_ = 0;
   c->breaker_timer_at_ = Instant::max();
@@ -114,8 +114,8 @@ void BasicClient<Rt>::on_breaker_timer(void* self, std::uint64_t) {
   c->arm_breaker_timer();
 }
 
-template <class Rt>
-typename BasicClient<Rt>::Call* BasicClient<Rt>::acquire_call() {
+template <class Rt, class Sink>
+typename BasicClient<Rt, Sink>::Call* BasicClient<Rt, Sink>::acquire_call() {
   if (free_calls_.empty()) {
     calls_.push_back(std::make_unique<Call>());
     return calls_.back().get();
@@ -125,8 +125,8 @@ typename BasicClient<Rt>::Call* BasicClient<Rt>::acquire_call() {
   return c;
 }
 
-template <class Rt>
-void BasicClient<Rt>::start_call() {
+template <class Rt, class Sink>
+void BasicClient<Rt, Sink>::start_call() {
   if (!running_ || rt_.now() >= stop_at_) return;
   if (in_flight_ >= cfg_.max_in_flight) {  // only reachable with open-loop arrivals
     ++dropped_;
@@ -145,8 +145,8 @@ void BasicClient<Rt>::start_call() {
   begin_sequence(c);
 }
 
-template <class Rt>
-void BasicClient<Rt>::begin_sequence(Call* c) {
+template <class Rt, class Sink>
+void BasicClient<Rt, Sink>::begin_sequence(Call* c) {
   const bool outside = cfg_.composition == ClientConfig::Composition::breaker_outside_retry;
   if (breaker_ && outside) {
     const bool admitted = breaker_->try_acquire(rt_.now());
@@ -161,8 +161,8 @@ void BasicClient<Rt>::begin_sequence(Call* c) {
   send_attempt(c);
 }
 
-template <class Rt>
-void BasicClient<Rt>::send_attempt(Call* c) {
+template <class Rt, class Sink>
+void BasicClient<Rt, Sink>::send_attempt(Call* c) {
   if (breaker_ && cfg_.composition == ClientConfig::Composition::retry_outside_breaker) {
     // Every attempt passes the breaker; a rejection is an attempt outcome the retry may see.
     const bool admitted = breaker_->try_acquire(rt_.now());
@@ -187,8 +187,8 @@ void BasicClient<Rt>::send_attempt(Call* c) {
   rt_.http_get_fn(target_, timeout, on_http_done, this, reinterpret_cast<std::uintptr_t>(c));
 }
 
-template <class Rt>
-void BasicClient<Rt>::on_attempt_done(Call* c, const HttpResult& r) {
+template <class Rt, class Sink>
+void BasicClient<Rt, Sink>::on_attempt_done(Call* c, const HttpResult& r) {
   const Instant now = rt_.now();
   trace_.on_attempt(now, AttemptEvent{id_, c->id, c->attempts, r});
   if (c->attempts > 1) budget_.retry_finished();
@@ -212,8 +212,8 @@ void BasicClient<Rt>::on_attempt_done(Call* c, const HttpResult& r) {
   handle_attempt_outcome(c, kind);
 }
 
-template <class Rt>
-void BasicClient<Rt>::handle_attempt_outcome(Call* c, OutcomeKind kind) {
+template <class Rt, class Sink>
+void BasicClient<Rt, Sink>::handle_attempt_outcome(Call* c, OutcomeKind kind) {
   if (!c->seq) {
     finish_sequence(c, kind, c->breaker_raised == Raised::breaker_error ? Raised::breaker_error
                                                                           : client_detail::raised_for(kind));
@@ -237,8 +237,8 @@ void BasicClient<Rt>::handle_attempt_outcome(Call* c, OutcomeKind kind) {
   }
 }
 
-template <class Rt>
-void BasicClient<Rt>::finish_sequence(Call* c, OutcomeKind kind, Raised raised) {
+template <class Rt, class Sink>
+void BasicClient<Rt, Sink>::finish_sequence(Call* c, OutcomeKind kind, Raised raised) {
   if (c->breaker_admitted) {
     // The lab's composition: the whole retry sequence is one breaker outcome.
     const Instant now = rt_.now();
@@ -252,8 +252,8 @@ void BasicClient<Rt>::finish_sequence(Call* c, OutcomeKind kind, Raised raised) 
   finish_call(c, kind, raised);
 }
 
-template <class Rt>
-void BasicClient<Rt>::finish_call(Call* c, OutcomeKind outcome, Raised raised) {
+template <class Rt, class Sink>
+void BasicClient<Rt, Sink>::finish_call(Call* c, OutcomeKind outcome, Raised raised) {
   const Instant now = rt_.now();
   trace_.on_call(now, CallEvent{id_, c->id, outcome, raised, c->attempts, now - c->start,
                                 c->state_before});
@@ -266,8 +266,8 @@ void BasicClient<Rt>::finish_call(Call* c, OutcomeKind outcome, Raised raised) {
   }
 }
 
-template <class Rt>
-void BasicClient<Rt>::arm_breaker_timer() {
+template <class Rt, class Sink>
+void BasicClient<Rt, Sink>::arm_breaker_timer() {
   if (!breaker_) return;
   const Instant at = breaker_->next_timer();
   if (at == breaker_timer_at_) return;

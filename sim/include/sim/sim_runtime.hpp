@@ -8,6 +8,7 @@
 #include "policies/client.hpp"
 #include "policies/runtime.hpp"
 #include "sim/event_queue.hpp"
+#include "sim/run_sinks.hpp"
 
 namespace chaoslab::sim {
 
@@ -59,11 +60,12 @@ class SimRuntime final : public Runtime {
 };
 
 // The shared client on the simulator's runtime: the same code as Client, with SimRuntime's
-// inline now() and timers instead of virtual calls (instantiated in sim_runtime.cpp).
-using SimClient = BasicClient<SimRuntime>;
+// inline now() and timers and RunSinks' direct summary calls instead of virtual calls
+// (instantiated in sim_runtime.cpp).
+using SimClient = BasicClient<SimRuntime, RunSinks>;
 
 }  // namespace chaoslab::sim
 
 namespace chaoslab {
-extern template class BasicClient<sim::SimRuntime>;
+extern template class BasicClient<sim::SimRuntime, sim::RunSinks>;
 }  // namespace chaoslab
