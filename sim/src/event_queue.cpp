@@ -18,29 +18,43 @@ void EventQueue::grow_heap() {
 EventQueue::~EventQueue() { drop_pending(); }
 
 std::uint32_t EventQueue::new_slot() {
-  if (slots_used_ > kSlotMask) throw std::length_error("event queue: too many pending events");
-  if ((slots_used_ >> kChunkBits) >= chunks_.size())
-    chunks_.push_back(std::make_unique<Slot[]>(kChunkSize));
-  return slots_used_++;
+  if (slots_.size() > kSlotMask) throw std::length_error("event queue: too many pending events");
+  slots_.emplace_back();
+  return static_cast<std::uint32_t>(slots_.size() - 1);
+}
+
+std::function<void()>* EventQueue::take_callback() {
+  if (idle_callbacks_.empty()) {
+    callbacks_.push_back(std::make_unique<std::function<void()>>());
+    return callbacks_.back().get();
+  }
+  std::function<void()>* cb = idle_callbacks_.back();
+  idle_callbacks_.pop_back();
+  return cb;
+}
+
+void EventQueue::give_back(std::function<void()>* cb) {
+  *cb = nullptr;
+  idle_callbacks_.push_back(cb);
 }
 
 void EventQueue::free_slot(std::uint32_t i) {
   Slot& s = slot(i);
   s.key = 0;
-  s.next_free = free_head_;
+  s.arg = free_head_;
   free_head_ = i;
 }
 
 bool EventQueue::pending(TimerId id) const {
   const auto i = static_cast<std::uint32_t>(id & kSlotMask);
-  return id != 0 && i < slots_used_ && slot(i).key == id;
+  return id != 0 && i < slots_.size() && slot(i).key == id;
 }
 
 bool EventQueue::cancel(TimerId id) {
   if (!pending(id)) return false;
   const auto i = static_cast<std::uint32_t>(id & kSlotMask);
   Slot& s = slot(i);
-  if (!s.fn) s.cb().~function();
+  if (!s.fn) give_back(static_cast<std::function<void()>*>(s.ctx));
   free_slot(i);
   --live_;
   return true;
@@ -69,26 +83,22 @@ void EventQueue::run_entry(const Entry& e) {
   now_ = e.t;
   ++processed_;
   --live_;
-  if (s.fn) {
-    const Fn fn = s.fn;
-    void* ctx = s.ctx;
-    const std::uint64_t arg = s.arg;
-    free_slot(i);
+  const Fn fn = s.fn;
+  void* ctx = s.ctx;
+  const std::uint64_t arg = s.arg;
+  // Freed before the call: the event may schedule others (and grow the array), and a cancel of
+  // its own id from inside is a no-op.
+  free_slot(i);
+  if (fn) {
     fn(ctx, arg);
   } else {
-    // Run in place (slots never move); the slot is marked fired first so that a cancel of this
-    // id from inside the callback is a no-op, and freed after so it is not reused meanwhile.
-    s.key = 0;
-    struct Release {  // also when the callback throws
+    auto* cb = static_cast<std::function<void()>*>(ctx);
+    struct GiveBack {  // also when the callback throws
       EventQueue* q;
-      Slot* s;
-      std::uint32_t i;
-      ~Release() {
-        s->cb().~function();
-        q->free_slot(i);
-      }
-    } release{this, &s, i};
-    s.cb()();
+      std::function<void()>* cb;
+      ~GiveBack() { q->give_back(cb); }
+    } give_back_after{this, cb};
+    (*cb)();
   }
 }
 
@@ -119,10 +129,9 @@ void EventQueue::run_until(Instant end) {
 void EventQueue::drop_pending() {
   for (std::size_t k = 0; k < heap_size_; ++k) {
     const Entry& e = heap_[k];
-    const auto i = static_cast<std::uint32_t>(e.key & kSlotMask);
-    Slot& s = slot(i);
+    Slot& s = slot(static_cast<std::uint32_t>(e.key & kSlotMask));
     if (s.key == e.key && !s.fn) {
-      s.cb().~function();
+      give_back(static_cast<std::function<void()>*>(s.ctx));
       s.key = 0;
     }
   }
@@ -133,12 +142,7 @@ void EventQueue::reset() {
   drop_pending();
   // Rebuild the free list in index order so a reused queue hands out slots as a fresh one does.
   free_head_ = kNoSlot;
-  for (std::uint32_t i = slots_used_; i-- > 0;) {
-    Slot& s = slot(i);
-    s.key = 0;
-    s.next_free = free_head_;
-    free_head_ = i;
-  }
+  for (auto i = static_cast<std::uint32_t>(slots_.size()); i-- > 0;) free_slot(i);
   now_ = 0;
   seq_ = 0;
   processed_ = 0;
