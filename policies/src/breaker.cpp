@@ -21,7 +21,7 @@ CircuitBreaker::CircuitBreaker(BreakerConfig cfg, Rng* rng) : cfg_(std::move(cfg
   open_duration_ = cfg_.reset_timeout;
 }
 
-bool CircuitBreaker::try_acquire(Instant now) {
+bool CircuitBreaker::try_acquire_slow(Instant now) {
   // Timer-driven moves that are due count as if their timer had fired just now.
   if (state_ == BreakerState::half_open && cfg_.max_half_open_duration > Duration{0} &&
       now >= half_opened_at_ + cfg_.max_half_open_duration)

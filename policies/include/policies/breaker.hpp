@@ -87,8 +87,12 @@ class CircuitBreaker {
   explicit CircuitBreaker(BreakerConfig cfg, Rng* rng = nullptr);
 
   // A call that wants to start at `now`. Applies the lazy OPEN -> HALF_OPEN move, fires
-  // before_call when admitted. Rejected calls change no counter.
-  bool try_acquire(Instant now);
+  // before_call when admitted. Rejected calls change no counter. The rejection while OPEN is
+  // inline: with a long cool-down most of a run's calls end there.
+  bool try_acquire(Instant now) {
+    if (state_ == BreakerState::open && now < opened_at_ + open_duration_) return false;
+    return try_acquire_slow(now);
+  }
 
   // The admitted call finished. Returns what pybreaker would raise to the caller:
   // none, original (the call's own error, incl. excluded ones, and trips or failed trials with
@@ -125,6 +129,7 @@ class CircuitBreaker {
   }
 
  private:
+  bool try_acquire_slow(Instant now);
   void open(Instant now);
   void close(Instant now);
   void half_open(Instant now);
