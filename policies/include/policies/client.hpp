@@ -71,8 +71,19 @@ class BasicClient {
   void handle_attempt_outcome(Call* c, OutcomeKind kind);
   void finish_sequence(Call* c, OutcomeKind kind, Raised raised);
   void finish_call(Call* c, OutcomeKind outcome, Raised raised);
-  Call* acquire_call();
-  void arm_breaker_timer();
+  // Inline fast paths (a recycled Call; the breaker's timer already where it should be): with a
+  // long cool-down most calls are rejected and pass through both, once per event.
+  [[gnu::always_inline]] Call* acquire_call() {
+    if (free_calls_.empty()) [[unlikely]] return new_call();
+    Call* c = free_calls_.back();
+    free_calls_.pop_back();
+    return c;
+  }
+  Call* new_call();
+  [[gnu::always_inline]] void arm_breaker_timer() {
+    if (breaker_ && breaker_->next_timer() != breaker_timer_at_) rearm_breaker_timer();
+  }
+  void rearm_breaker_timer();
   // Timer and HTTP callbacks as plain functions (Runtime::call_after_fn, http_get_fn): ctx is
   // the client, arg the Call's address where one is needed.
   static void on_arrival_timer(void* self, std::uint64_t);

@@ -115,14 +115,9 @@ void BasicClient<Rt, Sink>::on_breaker_timer(void* self, std::uint64_t) {
 }
 
 template <class Rt, class Sink>
-typename BasicClient<Rt, Sink>::Call* BasicClient<Rt, Sink>::acquire_call() {
-  if (free_calls_.empty()) {
-    calls_.push_back(std::make_unique<Call>());
-    return calls_.back().get();
-  }
-  Call* c = free_calls_.back();
-  free_calls_.pop_back();
-  return c;
+typename BasicClient<Rt, Sink>::Call* BasicClient<Rt, Sink>::new_call() {
+  calls_.push_back(std::make_unique<Call>());
+  return calls_.back().get();
 }
 
 template <class Rt, class Sink>
@@ -267,10 +262,8 @@ void BasicClient<Rt, Sink>::finish_call(Call* c, OutcomeKind outcome, Raised rai
 }
 
 template <class Rt, class Sink>
-void BasicClient<Rt, Sink>::arm_breaker_timer() {
-  if (!breaker_) return;
+void BasicClient<Rt, Sink>::rearm_breaker_timer() {
   const Instant at = breaker_->next_timer();
-  if (at == breaker_timer_at_) return;
   if (breaker_timer_) rt_.cancel(breaker_timer_);
   breaker_timer_ = 0;
   breaker_timer_at_ = at;
