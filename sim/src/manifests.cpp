@@ -10,6 +10,7 @@
 #include <iterator>
 #include <mutex>
 #include <set>
+#include <sstream>
 
 #include "policies/error.hpp"
 #include "sim/format_number.hpp"
@@ -311,12 +312,15 @@ struct CachedRead {
   Manifests m;
 };
 
+// Through the stream buffer in blocks: istreambuf_iterator's character at a time cost more than
+// the runs of a small point (callgrind: 3% of a 100-point, 10-seed sweep).
 std::optional<std::string> file_bytes(const std::string& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return std::nullopt;
-  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return std::nullopt;
-  return s;
+  std::ostringstream out;
+  if (in.peek() != std::ifstream::traits_type::eof()) out << in.rdbuf();
+  if (in.bad() || out.fail()) return std::nullopt;
+  return std::move(out).str();
 }
 
 std::mutex cache_mu;
