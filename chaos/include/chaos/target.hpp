@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,10 +17,14 @@
 
 namespace chaoslab::chaos {
 
+using PodLabels = std::map<std::string, std::string>;
+
 struct PodInfo {
   std::string name;
   std::string ns;
-  std::map<std::string, std::string> labels;
+  // Shared (null: no labels): the pods of a Deployment carry their template's labels, and an
+  // experiment lists pods several times per run, which should not copy a map per pod.
+  std::shared_ptr<const PodLabels> labels;
   std::string phase;        // Kubernetes pod phase: Pending | Running | Succeeded | Failed | Unknown
   bool ready = false;
   bool terminating = false; // deletionTimestamp set
