@@ -111,7 +111,7 @@ class FakeTarget final : public Target {
     auto it = deployments.find(ns + "/" + name);
     return it == deployments.end() ? DeploymentStatus{} : it->second;
   }
-  void http(const HttpRequest& req, std::function<void(const HttpResponse&)> done) override {
+  void http(const HttpRequest& req, std::function<void(HttpResponse)> done) override {
     requests.push_back(req);
     for (const auto& [prefix, script] : http_scripts) {
       if (req.url.rfind(prefix, 0) == 0) {

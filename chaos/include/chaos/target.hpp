@@ -89,8 +89,9 @@ class Target {
                           std::optional<Duration> grace) = 0;
   virtual DeploymentStatus deployment(const std::string& ns, const std::string& name) = 0;
 
-  // An http provider request; `done` runs later on the runtime's thread.
-  virtual void http(const HttpRequest& req, std::function<void(const HttpResponse&)> done) = 0;
+  // An http provider request; `done` runs later on the runtime's thread. The response is passed
+  // by value: the runner keeps it, and a Target that built it can move it there.
+  virtual void http(const HttpRequest& req, std::function<void(HttpResponse)> done) = 0;
 
   // chaoslab's own fault actions (module chaoslab.faults, see faults.hpp): applies one and
   // returns the activity's output.
