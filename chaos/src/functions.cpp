@@ -20,7 +20,10 @@ std::vector<PodInfo> list_matching(Target& target, const PythonCall& call, const
                                    const std::string& selector) {
   std::vector<PodInfo> pods = target.list_pods(ns, selector);
   // The Target filters already; filtering again keeps selector semantics identical everywhere.
-  std::erase_if(pods, [&](const PodInfo& p) { return !call.selector.matches(p.labels); });
+  std::erase_if(pods, [&](const PodInfo& p) {
+    static const PodLabels none;
+    return !call.selector.matches(p.labels ? *p.labels : none);
+  });
   const auto by_name = [](const PodInfo& a, const PodInfo& b) { return a.name < b.name; };
   if (!std::is_sorted(pods.begin(), pods.end(), by_name)) std::stable_sort(pods.begin(), pods.end(), by_name);
   return pods;

@@ -111,8 +111,15 @@ struct ExperimentRunner::State : std::enable_shared_from_this<State> {
     };
   }
 
-  TimerId schedule(Duration d, std::function<void()> fn) {
-    const TimerId id = rt.call_after(d, guarded(std::move(fn)));
+  // Timers need no guarded(): the destructor and interrupt() cancel every one of them. The
+  // reference keeps the state alive while one runs (on_done may destroy the runner), and `f` is
+  // wrapped once, not first into a std::function of its own.
+  template <typename F>
+  TimerId schedule(Duration d, F f) {
+    const TimerId id = rt.call_after(d, [this, f = std::move(f)]() mutable {
+      const auto keep = shared_from_this();
+      f();
+    });
     timers.push_back(id);
     return id;
   }
@@ -136,7 +143,7 @@ struct ExperimentRunner::State : std::enable_shared_from_this<State> {
 
   // ---- one activity: pause before, run, pause after (chaoslib activity.execute_activity) ----
 
-  using RunEnded = std::function<void(const ActivityRun&)>;
+  using RunEnded = std::function<void(ActivityRun&&)>;
 
   // One activity in progress: its record and what runs when it ends.
   struct Pending {
@@ -147,8 +154,8 @@ struct ExperimentRunner::State : std::enable_shared_from_this<State> {
     RunEnded on_ended;
   };
 
-  // `ended` sees the record as soon as the activity ends (so an interrupt during the pause after
-  // keeps it); `done` runs after the pause after.
+  // `ended`, when given, takes the record as soon as the activity ends (so an interrupt during the
+  // pause after keeps it); `done` runs after the pause after, with the record unless `ended` took it.
   void execute(const Activity& a, const char* where, std::optional<Json> value, RunDone done, RunEnded ended = {}) {
     if (a.pauses.before > Duration::zero()) {
       emit(a.name, "pause", "start", "", "before");
@@ -221,11 +228,11 @@ struct ExperimentRunner::State : std::enable_shared_from_this<State> {
       emit(a.name, to_string(a.type), "end", ok ? "succeeded" : "failed",
            !opt.trace_detail ? std::string() : ok ? summary(p->run.output()) : p->run.error);
     }
-    if (p->on_ended) p->on_ended(p->run);
+    if (p->on_ended) p->on_ended(std::move(p->run));
     if (a.pauses.after > Duration::zero() && status != RunStatus::interrupted) {
       emit(a.name, "pause", "start", "", "after");
-      schedule(a.pauses.after, [this, p]() {
-        emit(p->run.activity->name, "pause", "end", "", "after");
+      schedule(a.pauses.after, [this, p, &a]() {
+        emit(a.name, "pause", "end", "", "after");
         p->on_done(std::move(p->run));
       });
       return;
@@ -235,7 +242,7 @@ struct ExperimentRunner::State : std::enable_shared_from_this<State> {
 
   void send_http(const HttpCall& call, const std::optional<Json>& value, int attempt, const std::shared_ptr<Pending>& p) {
     HttpRequest req = detail::build_http_request(call, value, opt.default_http_timeout);
-    target.http(req, guarded([this, &call, value, attempt, p](const HttpResponse& r) {
+    target.http(req, guarded([this, &call, value, attempt, p](HttpResponse r) {
       if (!r.connected) {
         if (!r.timed_out && attempt < call.max_retries) {
           send_http(call, value, attempt + 1, p);
@@ -246,7 +253,7 @@ struct ExperimentRunner::State : std::enable_shared_from_this<State> {
                              : "failed to connect to " + call.url + ": " + r.error);
         return;
       }
-      complete(p, true, Result(std::in_place_type<HttpResponse>, r), "");
+      complete(p, true, Result(std::in_place_type<HttpResponse>, std::move(r)), "");
     }));
   }
 
@@ -263,6 +270,7 @@ struct ExperimentRunner::State : std::enable_shared_from_this<State> {
     auto h = std::make_shared<HypothesisRun>();
     h->label = label;
     h->done = std::move(done);
+    h->state.probes.reserve(exp.hypothesis->probes.size());
     emit(exp.hypothesis->title, "hypothesis", "start", "", label);
     hypothesis_next(h);
   }
@@ -353,7 +361,7 @@ struct ExperimentRunner::State : std::enable_shared_from_this<State> {
       }
       const std::size_t i = method_next_index++;
       const Activity& a = exp.method[i];
-      auto record = [this, i](const ActivityRun& r) { method_slots[i] = r; };
+      auto record = [this, i](ActivityRun&& r) { method_slots[i] = std::move(r); };
       if (a.background) {
         ++method_background;
         execute(
@@ -448,7 +456,7 @@ struct ExperimentRunner::State : std::enable_shared_from_this<State> {
       }
       const std::size_t i = rollback_next_index++;
       const Activity& a = exp.rollbacks[i];
-      auto record = [this, i](const ActivityRun& r) { rollback_slots[i] = r; };
+      auto record = [this, i](ActivityRun&& r) { rollback_slots[i] = std::move(r); };
       if (a.background) {
         ++rollback_background;
         execute(
@@ -472,6 +480,7 @@ struct ExperimentRunner::State : std::enable_shared_from_this<State> {
 
   static void compact(std::vector<std::optional<ActivityRun>>& slots, std::vector<ActivityRun>& out) {
     out.clear();
+    out.reserve(slots.size());
     for (auto& s : slots)
       if (s) out.push_back(std::move(*s));
     slots.clear();

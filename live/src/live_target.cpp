@@ -84,9 +84,9 @@ LiveTarget::LiveTarget(AsioRuntime& rt, PodSupervisor& pods, std::string admin_t
     : rt_(rt), pods_(pods), admin_token_(std::move(admin_token)) {}
 
 void LiveTarget::http(const chaos::HttpRequest& req,
-                      std::function<void(const chaos::HttpResponse&)> done) {
+                      std::function<void(chaos::HttpResponse)> done) {
   rt_.offload([req] { return perform_http(req); },
-              [done = std::move(done)](const chaos::HttpResponse& r) { done(r); });
+              [done = std::move(done)](chaos::HttpResponse&& r) { done(std::move(r)); });
 }
 
 nlohmann::json LiveTarget::fault(const std::string& func, const nlohmann::json& arguments) {

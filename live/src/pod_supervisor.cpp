@@ -233,12 +233,13 @@ std::vector<chaos::PodInfo> PodSupervisor::list_pods(const std::string& ns,
     throw chaos::ActivityError(e.what());
   }
   if (ns != t_.ns || !sel.matches(t_.labels)) return out;
+  const auto labels = std::make_shared<const chaos::PodLabels>(t_.labels);
   for (const auto& p : pods_) {
     if (p->stage == Stage::gone) continue;
     chaos::PodInfo info;
     info.name = p->name;
     info.ns = t_.ns;
-    info.labels = t_.labels;
+    info.labels = labels;
     info.phase = (p->stage == Stage::pending || p->stage == Stage::creating) ? "Pending" : "Running";
     info.ready = p->ready;
     info.terminating = p->terminating;

@@ -108,6 +108,8 @@ void Cluster::start(const KubernetesConfig& k8s, const BackendConfig& backend,
   }
   pod_labels_ = k8s.labels;
   pod_labels_["pod-template-hash"] = template_hash_;
+  if (!listed_labels_ || *listed_labels_ != pod_labels_)
+    listed_labels_ = std::make_shared<const chaos::PodLabels>(pod_labels_);
   for (int i = 0; i < k8s.replicas; ++i) create_pod(true);
 }
 
@@ -446,14 +448,14 @@ std::vector<chaos::PodInfo> Cluster::list_pods(const std::string& ns,
       throw chaos::ActivityError(e.what());
     }
   }
-  const std::map<std::string, std::string>& labels = pod_labels_;
-  if (!selector_->second.matches(labels)) return out;
+  if (!selector_->second.matches(pod_labels_)) return out;
+  out.reserve(pods_.size());
   for (const Pod& p : pods_) {
     if (p.stage == Pod::Stage::gone) continue;
     chaos::PodInfo info;
     info.name = p.name;
     info.ns = k8s_->ns;
-    info.labels = labels;
+    info.labels = listed_labels_;
     info.phase = (p.stage == Pod::Stage::pending || p.stage == Pod::Stage::creating) ? "Pending" : "Running";
     info.ready = p.ready;
     info.terminating = p.terminating;
@@ -541,7 +543,9 @@ std::string_view host_view(std::string_view url) {
   std::string_view host = url;
   if (const auto p = url.find("://"); p != std::string_view::npos) host = url.substr(p + 3);
   if (!host.empty() && host.front() == '[') return host.substr(0, host.find(']') + 1);  // IPv6
-  return host.substr(0, host.find_first_of(":/?#"));
+  // Not find_first_of(":/?#"), which looks each character up in the set with a call of its own.
+  const auto end = std::find_if(host.begin(), host.end(), [](char c) { return c == ':' || c == '/' || c == '?' || c == '#'; });
+  return host.substr(0, static_cast<std::size_t>(end - host.begin()));
 }
 
 std::string_view service_view(std::string_view url) {

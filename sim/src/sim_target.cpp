@@ -22,7 +22,7 @@ std::string_view header(const std::map<std::string, std::string>& headers, std::
 }
 }  // namespace
 
-void SimTarget::admin_faults(const chaos::HttpRequest& req, std::function<void(const chaos::HttpResponse&)> done) {
+void SimTarget::admin_faults(const chaos::HttpRequest& req, std::function<void(chaos::HttpResponse)> done) {
   // Answered when the request reaches the backend (now: the admin API is not delayed by faults),
   // by the same function as the live backend's route.
   rt_.call_after(Duration::zero(), [this, done = std::move(done), method = req.method, body = req.body,
@@ -31,7 +31,7 @@ void SimTarget::admin_faults(const chaos::HttpRequest& req, std::function<void(c
     chaos::HttpResponse resp;
     if (cluster_.routable_pods() == 0) {  // kube-proxy rejects: no backend to answer
       resp.error = "connection refused";
-      return done(resp);
+      return done(std::move(resp));
     }
     const chaos::AdminAnswer a = cluster_.admin_faults({method, path, auth, body});
     resp.connected = true;
@@ -39,11 +39,11 @@ void SimTarget::admin_faults(const chaos::HttpRequest& req, std::function<void(c
     resp.headers["content-type"] = "application/json";
     if (a.www_authenticate) resp.headers["www-authenticate"] = "Bearer";
     resp.body = a.body.dump() + "\n";
-    done(resp);
+    done(std::move(resp));
   });
 }
 
-void SimTarget::http(const chaos::HttpRequest& req, std::function<void(const chaos::HttpResponse&)> done) {
+void SimTarget::http(const chaos::HttpRequest& req, std::function<void(chaos::HttpResponse)> done) {
   const bool backend = cluster_.service_of(req.url).has_value();
   if (backend && path_of(req.url).starts_with("/admin/faults")) return admin_faults(req, std::move(done));
   if (backend) {
@@ -67,7 +67,7 @@ void SimTarget::http(const chaos::HttpRequest& req, std::function<void(const cha
             resp.body = r.status >= 500 ? "{\"detail\":\"backend error\"}" : "{\"ok\":true}";
           }
       }
-      done(resp);
+      done(std::move(resp));
     });
     return;
   }
@@ -81,14 +81,14 @@ void SimTarget::http(const chaos::HttpRequest& req, std::function<void(const cha
       resp.status = 200;
       resp.headers["content-type"] = "application/json";
       resp.body = "{\"status\":\"ok\",\"breaker_state\":\"" + state + "\"}";
-      done(resp);
+      done(std::move(resp));
     });
     return;
   }
   rt_.call_after(Duration::zero(), [done = std::move(done), host = host_from_url(req.url)] {
     chaos::HttpResponse resp;
     resp.error = "could not resolve host '" + host + "' (simulated services: the backend and \"client\")";
-    done(resp);
+    done(std::move(resp));
   });
 }
 

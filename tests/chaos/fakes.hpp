@@ -99,7 +99,7 @@ class FakeTarget final : public Target {
     const LabelSelector sel = LabelSelector::parse(selector);
     std::vector<PodInfo> out;
     for (const auto& p : pods)
-      if (p.ns == ns && sel.matches(p.labels)) out.push_back(p);
+      if (p.ns == ns && sel.matches(*p.labels)) out.push_back(p);
     return out;
   }
   void delete_pod(const std::string& ns, const std::string& name, std::optional<Duration> grace) override {
@@ -111,7 +111,7 @@ class FakeTarget final : public Target {
     auto it = deployments.find(ns + "/" + name);
     return it == deployments.end() ? DeploymentStatus{} : it->second;
   }
-  void http(const HttpRequest& req, std::function<void(const HttpResponse&)> done) override {
+  void http(const HttpRequest& req, std::function<void(HttpResponse)> done) override {
     requests.push_back(req);
     for (const auto& [prefix, script] : http_scripts) {
       if (req.url.rfind(prefix, 0) == 0) {
@@ -137,7 +137,7 @@ class FakeTarget final : public Target {
     PodInfo p;
     p.name = std::move(name);
     p.ns = std::move(ns);
-    p.labels = std::move(labels);
+    p.labels = std::make_shared<const PodLabels>(std::move(labels));
     p.phase = std::move(phase);
     p.ready = p.phase == "Running";
     p.created = instant_at(created_s);

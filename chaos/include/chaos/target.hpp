@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,10 +17,14 @@
 
 namespace chaoslab::chaos {
 
+using PodLabels = std::map<std::string, std::string>;
+
 struct PodInfo {
   std::string name;
   std::string ns;
-  std::map<std::string, std::string> labels;
+  // Shared (null: no labels): the pods of a Deployment carry their template's labels, and an
+  // experiment lists pods several times per run, which should not copy a map per pod.
+  std::shared_ptr<const PodLabels> labels;
   std::string phase;        // Kubernetes pod phase: Pending | Running | Succeeded | Failed | Unknown
   bool ready = false;
   bool terminating = false; // deletionTimestamp set
@@ -84,8 +89,9 @@ class Target {
                           std::optional<Duration> grace) = 0;
   virtual DeploymentStatus deployment(const std::string& ns, const std::string& name) = 0;
 
-  // An http provider request; `done` runs later on the runtime's thread.
-  virtual void http(const HttpRequest& req, std::function<void(const HttpResponse&)> done) = 0;
+  // An http provider request; `done` runs later on the runtime's thread. The response is passed
+  // by value: the runner keeps it, and a Target that built it can move it there.
+  virtual void http(const HttpRequest& req, std::function<void(HttpResponse)> done) = 0;
 
   // chaoslab's own fault actions (module chaoslab.faults, see faults.hpp): applies one and
   // returns the activity's output.

@@ -25,7 +25,7 @@ class LiveTarget final : public chaos::Target {
   chaos::DeploymentStatus deployment(const std::string& ns, const std::string& name) override {
     return pods_.deployment(ns, name);
   }
-  void http(const chaos::HttpRequest& req, std::function<void(const chaos::HttpResponse&)> done) override;
+  void http(const chaos::HttpRequest& req, std::function<void(chaos::HttpResponse)> done) override;
   nlohmann::json fault(const std::string& func, const nlohmann::json& arguments) override;
   void process(const chaos::ProcessRequest& req,
                std::function<void(const chaos::ProcessResult&)> done) override;

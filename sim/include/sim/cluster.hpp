@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -153,6 +154,8 @@ class Cluster final : public HttpModel {
   bool finite_ = false;
   std::string template_hash_;
   std::map<std::string, std::string> pod_labels_;  // every pod's labels (template + pod-template-hash)
+  // The same, shared by the PodInfo list_pods returns; replaced only when the labels change.
+  std::shared_ptr<const chaos::PodLabels> listed_labels_;
   // list_pods' last label selector, parsed (the chaos runner asks with the same few selectors).
   mutable std::optional<std::pair<std::string, chaos::LabelSelector>> selector_;
   PodEvent pod_event_;  // refilled for each pod event (keeps its strings' capacity across runs)

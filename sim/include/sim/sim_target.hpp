@@ -28,13 +28,13 @@ class SimTarget final : public chaos::Target {
   chaos::DeploymentStatus deployment(const std::string& ns, const std::string& name) override {
     return cluster_.deployment(ns, name);
   }
-  void http(const chaos::HttpRequest& req, std::function<void(const chaos::HttpResponse&)> done) override;
+  void http(const chaos::HttpRequest& req, std::function<void(chaos::HttpResponse)> done) override;
   nlohmann::json fault(const std::string& func, const nlohmann::json& arguments) override {
     return cluster_.fault(func, arguments);
   }
 
  private:
-  void admin_faults(const chaos::HttpRequest& req, std::function<void(const chaos::HttpResponse&)> done);
+  void admin_faults(const chaos::HttpRequest& req, std::function<void(chaos::HttpResponse)> done);
 
   SimRuntime& rt_;
   Cluster& cluster_;
