@@ -25,8 +25,7 @@ std::uint32_t EventQueue::new_slot() {
 
 std::function<void()>* EventQueue::take_callback() {
   if (idle_callbacks_.empty()) {
-    callbacks_.push_back(std::make_unique<std::function<void()>>());
-    return callbacks_.back().get();
+    return &callbacks_.emplace_back();
   }
   std::function<void()>* cb = idle_callbacks_.back();
   idle_callbacks_.pop_back();

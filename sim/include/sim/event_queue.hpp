@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -145,8 +146,9 @@ class EventQueue {
   std::size_t heap_cap_ = 0;
   std::vector<Slot> slots_;
   std::uint32_t free_head_ = kNoSlot;
-  // Holders of std::function callbacks: every one made, and the idle ones.
-  std::vector<std::unique_ptr<std::function<void()>>> callbacks_;
+  // Holders of std::function callbacks: every one made (a deque: stable addresses, made in
+  // blocks, so many pending callbacks sit together), and the idle ones.
+  std::deque<std::function<void()>> callbacks_;
   std::vector<std::function<void()>*> idle_callbacks_;
   std::int64_t now_ = 0;
   std::uint64_t seq_ = 0;
