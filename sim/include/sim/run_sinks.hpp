@@ -15,29 +15,19 @@ class RunSinks final : public TraceSink {
   // Also told every event, after the summary (nullptr: nobody else listens).
   TraceSink* more = nullptr;
 
-  void on_attempt(Instant t, const AttemptEvent& e) override {
-    summary.on_attempt(t, e);
-    if (more) more->on_attempt(t, e);
-  }
-  void on_retry(Instant t, const RetryEvent& e) override {
-    summary.on_retry(t, e);
-    if (more) more->on_retry(t, e);
-  }
-  void on_call(Instant t, const CallEvent& e) override {
-    summary.on_call(t, e);
-    if (more) more->on_call(t, e);
-  }
-  void on_transition(Instant t, const TransitionEvent& e) override {
-    summary.on_transition(t, e);
-    if (more) more->on_transition(t, e);
-  }
-  void on_chaos(Instant t, const ChaosEvent& e) override {
-    summary.on_chaos(t, e);
-    if (more) more->on_chaos(t, e);
-  }
-  void on_pod(Instant t, const PodEvent& e) override {
-    summary.on_pod(t, e);
-    if (more) more->on_pod(t, e);
+  void on_attempt(Instant t, const AttemptEvent& e) override { tell([&](auto& s) { s.on_attempt(t, e); }); }
+  void on_retry(Instant t, const RetryEvent& e) override { tell([&](auto& s) { s.on_retry(t, e); }); }
+  void on_call(Instant t, const CallEvent& e) override { tell([&](auto& s) { s.on_call(t, e); }); }
+  void on_transition(Instant t, const TransitionEvent& e) override { tell([&](auto& s) { s.on_transition(t, e); }); }
+  void on_chaos(Instant t, const ChaosEvent& e) override { tell([&](auto& s) { s.on_chaos(t, e); }); }
+  void on_pod(Instant t, const PodEvent& e) override { tell([&](auto& s) { s.on_pod(t, e); }); }
+
+ private:
+  // The summary as its own (final) type, so its call is direct; the others through TraceSink.
+  template <class F>
+  void tell(F f) {
+    f(summary);
+    if (more) f(*more);
   }
 };
 
