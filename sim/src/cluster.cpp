@@ -544,7 +544,8 @@ std::string_view host_view(std::string_view url) {
   if (const auto p = url.find("://"); p != std::string_view::npos) host = url.substr(p + 3);
   if (!host.empty() && host.front() == '[') return host.substr(0, host.find(']') + 1);  // IPv6
   // Not find_first_of(":/?#"), which looks each character up in the set with a call of its own.
-  const auto end = std::find_if(host.begin(), host.end(), [](char c) { return c == ':' || c == '/' || c == '?' || c == '#'; });
+  const auto end = std::find_if(host.begin(), host.end(),
+                                [](char c) { return c == ':' || c == '/' || c == '?' || c == '#'; });
   return host.substr(0, static_cast<std::size_t>(end - host.begin()));
 }
 

@@ -144,6 +144,10 @@ void append_number(std::string& out, std::uint64_t v) {
 
 }  // namespace
 
+int sweep_jobs(int jobs) {
+  return jobs > 0 ? jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 void append_run_line_head(std::string& out, std::size_t run, std::size_t point, std::uint64_t seed,
                           std::string_view params_json) {
   out += "{\"run\":";
@@ -281,7 +285,7 @@ SweepResult run_sweep(const SweepSpec& spec, const SweepModel& model, const Swee
   result.first_run = range.first;
   result.end_run = range.end;
   result.resumed = done;
-  int jobs = opts.jobs > 0 ? opts.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int jobs = sweep_jobs(opts.jobs);
   result.jobs = jobs;
 
   AppendFile out(runs_path);

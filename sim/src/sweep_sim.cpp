@@ -158,8 +158,7 @@ std::unique_ptr<SweepModel> make_scenario_model(const SweepSpec& spec, std::stri
 void validate_sweep(const SweepSpec& spec) { validate_points(spec, nullptr, 1); }
 
 void validate_sweep(const SweepSpec& spec, SweepModel& model, int jobs) {
-  if (jobs <= 0) jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  validate_points(spec, dynamic_cast<ScenarioModel*>(&model), jobs);
+  validate_points(spec, dynamic_cast<ScenarioModel*>(&model), sweep_jobs(jobs));
 }
 
 namespace {

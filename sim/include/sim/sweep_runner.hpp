@@ -44,6 +44,9 @@ class SweepModel {
   virtual std::unique_ptr<PointRun> prepare(const std::vector<Override>& overrides) const = 0;
 };
 
+// A --jobs value as the sweep uses it: 0 or less means every core (at least one).
+int sweep_jobs(int jobs);
+
 struct SweepOptions {
   std::filesystem::path out_dir;
   int jobs = 0;              // worker threads; 0 = every core
