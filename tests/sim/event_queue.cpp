@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -179,4 +181,29 @@ TEST_CASE("reset drops pending events and a reused queue replays identically") {
   q.run_until(Instant::max());
   CHECK(second.size() == 100);
   CHECK(std::vector<std::uint64_t>(second.begin(), second.begin() + 50) == first);
+}
+
+TEST_CASE("a std::function event lets go of its captures once run, cancelled, thrown out or reset") {
+  // Their holders are pooled and reused: each must be emptied, or a capture outlives its event.
+  EventQueue q;
+  const auto token = std::make_shared<int>(0);
+  q.schedule(at_ms(1), [token] {});
+  const chaoslab::TimerId cancelled = q.schedule(at_ms(2), [token] {});
+  q.schedule(at_ms(3), [token] { throw std::runtime_error("from the callback"); });
+  q.schedule(at_ms(4), [token] {});
+  CHECK(token.use_count() == 5);
+  CHECK(q.step());
+  CHECK(token.use_count() == 4);
+  CHECK(q.cancel(cancelled));
+  CHECK(token.use_count() == 3);
+  CHECK_THROWS_AS(q.step(), std::runtime_error);
+  CHECK(token.use_count() == 2);
+  int ran = 0;
+  q.schedule(at_ms(5), [&ran] { ++ran; });  // a holder given back is reused
+  q.reset();
+  CHECK(token.use_count() == 1);
+  CHECK(ran == 0);
+  q.schedule(at_ms(1), [&ran] { ++ran; });
+  q.run_until(Instant::max());
+  CHECK(ran == 1);
 }
